@@ -1,0 +1,28 @@
+"""Shared fixtures. Every test runs with its own data and config dirs: the real user
+data directory is never touched (XDG dirs, TRIAGE_DB and TRIAGE_CONFIG all point into
+a temporary folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        path = home / name.lower()
+        path.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(name, str(path))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "history.json"))
+    monkeypatch.setenv("TRIAGE_CONFIG", str(tmp_path / "config.toml"))
+    return home
+
+
+@pytest.fixture
+def db_file(tmp_path: Path) -> Path:
+    return Path(os.environ["TRIAGE_DB"])
