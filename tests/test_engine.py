@@ -1,0 +1,304 @@
+"""The escalation method, table-driven: every score combination, every type, every edge."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from triage_tui.domain.engine import (
+    add_business_days,
+    business_days_between,
+    evaluate,
+    final_decision,
+    score_decision,
+    suggest_account_value,
+)
+from triage_tui.domain.models import Draft, Scores
+from triage_tui.domain.rubric import (
+    DIMENSIONS,
+    ISSUE_TYPES,
+    Decision,
+    Dimension,
+    EscalationKind,
+    IssueType,
+    Signal,
+    Strategic,
+    WarningCode,
+)
+from triage_tui.domain.settings import ArrBands, Settings
+
+TODAY = date(2026, 11, 20)  # a Friday
+
+# Written out from the seed, independently of rubric.BANDS.
+SEED_BANDS = [
+    (range(4, 9), "handle-yourself"),
+    (range(9, 14), "escalate-for-support"),
+    (range(14, 18), "escalate-with-urgency"),
+    (range(18, 21), "escalate-immediately"),
+]
+SEED_ROUTES = {
+    "product-defect": "Engineering via support platform",
+    "feature-gap": "Product management",
+    "service-failure": "CS leadership + support leadership",
+    "commercial-dispute": "CS leadership + finance",
+    "relationship-risk": "CS leadership",
+    "executive-intervention": "CRO or CEO office (via CS leadership)",
+    "cross-functional": "Relevant team leads",
+}
+
+
+def expected_band(total: int) -> str:
+    return next(slug for span, slug in SEED_BANDS if total in span)
+
+
+def draft(*scores: int, **kw) -> Draft:
+    return Draft(
+        account="Acme",
+        scores=Scores(**dict(zip([d.value for d in Dimension], scores))),
+        **kw,
+    )
+
+
+ALL_SCORES = list(itertools.product(range(1, 6), repeat=4))
+
+
+def test_there_are_625_combinations() -> None:
+    assert len(ALL_SCORES) == 625
+
+
+@pytest.mark.parametrize("issue_type", list(IssueType))
+def test_every_combination_and_type(issue_type: IssueType) -> None:
+    for combo in ALL_SCORES:
+        ev = evaluate(draft(*combo, issue_type=issue_type), today=TODAY)
+        total = sum(combo)
+        assert ev.total == total
+        assert ev.score_decision.value == expected_band(total)
+        assert ev.decision == ev.score_decision
+        if ev.decision is Decision.HANDLE_YOURSELF:
+            assert ev.route is None
+        else:
+            assert ev.route is not None
+            assert ev.route.to == SEED_ROUTES[issue_type.value]
+            assert ev.route.when == ISSUE_TYPES[issue_type].when
+
+
+@pytest.mark.parametrize(
+    ("total", "decision"),
+    [(4, "handle-yourself"), (8, "handle-yourself"), (9, "escalate-for-support"),
+     (13, "escalate-for-support"), (14, "escalate-with-urgency"),
+     (17, "escalate-with-urgency"), (18, "escalate-immediately"), (20, "escalate-immediately")],
+)
+def test_band_edges(total: int, decision: str) -> None:
+    assert score_decision(total).value == decision
+
+
+@pytest.mark.parametrize("total", [3, 21, 0])
+def test_totals_outside_the_scale_are_rejected(total: int) -> None:
+    with pytest.raises(ValueError):
+        score_decision(total)
+
+
+@pytest.mark.parametrize("bad", [0, 6, -1])
+def test_scores_outside_1_to_5_are_rejected(bad: int) -> None:
+    with pytest.raises(ValueError):
+        Scores(customer_impact=bad)
+
+
+def test_new_draft_starts_at_ones_and_product_defect() -> None:
+    d = Draft()
+    assert [d.scores[x] for x in Dimension] == [1, 1, 1, 1]
+    assert d.issue_type is IssueType.PRODUCT_DEFECT
+
+
+def test_rubric_texts_cover_every_level_and_name_the_in_betweens() -> None:
+    for spec in DIMENSIONS.values():
+        assert set(spec.levels) == {1, 3, 5}
+        for level in (1, 3, 5):
+            assert spec.levels[level].split("{")[0] in spec.level_text(level)
+        assert "Between low (1) and medium (3)" in spec.level_text(2)
+        assert "Between medium (3) and high (5)" in spec.level_text(4)
+
+
+def test_every_type_has_an_escalation_kind() -> None:
+    kinds = {spec.kind for spec in ISSUE_TYPES.values()}
+    assert kinds == set(EscalationKind)
+    assert ISSUE_TYPES[IssueType.PRODUCT_DEFECT].kind is EscalationKind.TECHNICAL
+    assert ISSUE_TYPES[IssueType.EXECUTIVE_INTERVENTION].kind is EscalationKind.HIERARCHICAL
+    assert ISSUE_TYPES[IssueType.RELATIONSHIP_RISK].kind is EscalationKind.RELATIONSHIP
+
+
+# ----------------------------------------------------------------- manager surprise
+
+
+@pytest.mark.parametrize("total", range(4, 21))
+def test_manager_surprise_raises_to_at_least_support(total: int) -> None:
+    raised = final_decision(total, manager_surprised=True)
+    band = score_decision(total)
+    if band is Decision.HANDLE_YOURSELF:
+        assert raised is Decision.ESCALATE_FOR_SUPPORT
+    else:
+        assert raised is band
+
+
+def test_manager_surprise_says_why_and_routes() -> None:
+    ev = evaluate(draft(2, 1, 2, 1, manager_surprised=True), today=TODAY)
+    assert ev.score_decision is Decision.HANDLE_YOURSELF
+    assert ev.decision is Decision.ESCALATE_FOR_SUPPORT
+    assert ev.raised_by_manager_surprise
+    assert ev.route is not None and ev.route.to == "Engineering via support platform"
+    surprise = [w for w in ev.warnings if w.code is WarningCode.MANAGER_SURPRISE]
+    assert surprise and "raised" in surprise[0].message
+
+
+# ----------------------------------------------------------------- warnings
+
+
+def codes(d: Draft, settings: Settings | None = None) -> set[str]:
+    return {w.code.value for w in evaluate(d, settings or Settings(), today=TODAY).warnings}
+
+
+def test_escalation_warnings_only_when_escalating() -> None:
+    assert codes(draft(1, 1, 1, 1)) == set()
+    assert codes(draft(3, 3, 3, 3)) == {
+        "no-specific-ask", "no-customer-comms", "no-deadline", "no-situation"}
+
+
+def test_filled_escalation_has_no_warnings() -> None:
+    d = draft(3, 3, 3, 3, ask="Fix by Friday", comms="Told them", by=date(2026, 11, 27),
+              situation="Exports fail.")
+    assert codes(d) == set()
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+def test_blank_text_counts_as_missing(blank: str) -> None:
+    d = draft(5, 5, 5, 5, ask=blank, comms="ok", by=TODAY, situation="ok")
+    assert codes(d) == {"no-specific-ask"}
+
+
+def test_escalating_late_uses_business_days_and_two_day_rule() -> None:
+    # Friday 2026-11-20: opened Wednesday = 2 business days (not late), Tuesday = 3 (late)
+    assert "escalating-late" not in codes(draft(1, 1, 1, 1, open_since=date(2026, 11, 18)))
+    assert "escalating-late" in codes(draft(1, 1, 1, 1, open_since=date(2026, 11, 17)))
+    # weekends do not count: opened Friday a week ago = 5 business days
+    ev = evaluate(draft(1, 1, 1, 1, open_since=date(2026, 11, 13)), today=TODAY)
+    assert ev.business_days_open == 5
+
+
+def test_late_threshold_per_band_is_configurable() -> None:
+    settings = Settings(late_thresholds={"escalate-for-support": 5})
+    d = draft(3, 3, 3, 3, open_since=date(2026, 11, 16))  # 4 business days
+    assert "escalating-late" not in codes(d, settings)
+    assert "escalating-late" in codes(d)
+
+
+def test_signals_converging_only_while_handling_it_yourself() -> None:
+    two = [Signal.HEALTH_RED, Signal.WORKFLOW_BLOCKED]
+    assert "signals-converging" in codes(draft(1, 1, 1, 1, signals=two))
+    assert "signals-converging" not in codes(draft(1, 1, 1, 1, signals=two[:1]))
+    assert "signals-converging" not in codes(draft(3, 3, 3, 3, signals=two))
+    # raised by the manager-surprise test: no longer "handle it yourself"
+    assert "signals-converging" not in codes(draft(1, 1, 1, 1, signals=two, manager_surprised=True))
+
+
+def test_duplicate_signals_count_once() -> None:
+    d = draft(1, 1, 1, 1, signals=[Signal.HEALTH_RED, Signal.HEALTH_RED])
+    assert d.signals == [Signal.HEALTH_RED]
+    assert "signals-converging" not in codes(d)
+
+
+# ----------------------------------------------------------------- ARR helper
+
+
+@pytest.mark.parametrize(
+    ("arr", "strategic", "expected"),
+    [
+        (0, None, 1), (9_999, None, 1), (10_000, None, 3), (50_000, None, 3),
+        (50_001, None, 5), (2_000_000, None, 5), (None, None, 1),
+        (5_000, Strategic.NONE, 1), (5_000, Strategic.MODERATE, 3), (5_000, Strategic.HIGH, 5),
+        (60_000, Strategic.MODERATE, 5), (20_000, Strategic.HIGH, 5),
+        (None, Strategic.MODERATE, 3),
+    ],
+)
+def test_account_value_helper(arr, strategic, expected) -> None:
+    assert suggest_account_value(arr, strategic) == expected
+
+
+def test_account_value_bands_are_configurable() -> None:
+    settings = Settings(currency="USD", arr_bands=ArrBands(low=20_000, high=100_000))
+    assert suggest_account_value(15_000, None, settings) == 1
+    assert suggest_account_value(60_000, None, settings) == 3
+    assert "USD 20k" in DIMENSIONS[Dimension.ACCOUNT_VALUE].level_text(1, **settings.rubric_fmt())
+
+
+def test_route_team_names_are_configurable() -> None:
+    settings = Settings(routes={"feature-gap": "PM on-call"})
+    ev = evaluate(draft(5, 5, 5, 5, issue_type=IssueType.FEATURE_GAP), settings, today=TODAY)
+    assert ev.route is not None and ev.route.to == "PM on-call"
+
+
+# ----------------------------------------------------------------- why and what-if
+
+
+def test_why_names_the_driving_dimensions() -> None:
+    ev = evaluate(draft(5, 1, 4, 5), today=TODAY)
+    assert ev.why.drivers == [Dimension.CUSTOMER_IMPACT, Dimension.CSM_CAPABILITY]
+    assert "customer impact (5)" in ev.why.text and "account value (1)" in ev.why.text
+
+
+def test_what_if_example_from_the_issue() -> None:
+    ev = evaluate(draft(4, 3, 3, 3), today=TODAY)  # 13: escalate for support
+    up = ev.what_if.up
+    assert up is not None and up.decision is Decision.ESCALATE_WITH_URGENCY
+    assert {(c.dimension, c.from_, c.to) for c in up.changes} >= {
+        (Dimension.CSM_CAPABILITY, 3, 4)}
+    assert "CSM capability 3→4" in up.text and "escalate with urgency" in up.text
+
+
+@given(st.tuples(*[st.integers(1, 5)] * 4), st.booleans())
+def test_what_if_is_the_smallest_single_change(combo, surprised) -> None:
+    scores = Scores(**dict(zip([d.value for d in Dimension], combo)))
+    ev = evaluate(Draft(account="x", scores=scores, manager_surprised=surprised), today=TODAY)
+    for direction, what_if in ((1, ev.what_if.up), (-1, ev.what_if.down)):
+        # brute force: every single-dimension change, the smallest that moves the decision
+        moves = []
+        for dim in Dimension:
+            for new in range(1, 6):
+                delta = new - scores[dim]
+                if delta * direction <= 0:
+                    continue
+                dec = final_decision(ev.total + delta, surprised)
+                if dec is not ev.decision:
+                    moves.append((abs(delta), dim, new, dec))
+        if not moves:
+            assert what_if is None
+            continue
+        smallest = min(m[0] for m in moves)
+        expected = {(dim, new) for d, dim, new, _ in moves if d == smallest}
+        assert what_if is not None
+        assert {(c.dimension, c.to) for c in what_if.changes} == expected
+        assert what_if.decision.rank == ev.decision.rank + direction
+
+
+# ----------------------------------------------------------------- business days
+
+
+def test_business_days() -> None:
+    assert business_days_between(date(2026, 11, 20), date(2026, 11, 20)) == 0
+    assert business_days_between(date(2026, 11, 20), date(2026, 11, 23)) == 1  # Fri → Mon
+    assert business_days_between(date(2026, 11, 21), date(2026, 11, 22)) == 0  # Sat → Sun
+    assert business_days_between(date(2026, 11, 2), date(2026, 11, 30)) == 20
+    assert add_business_days(date(2026, 11, 20), 1) == date(2026, 11, 23)
+    assert add_business_days(date(2026, 11, 21), 0) == date(2026, 11, 23)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)), st.integers(0, 400))
+def test_business_days_match_a_day_by_day_count(start: date, span: int) -> None:
+    from datetime import timedelta
+
+    end = start + timedelta(days=span)
+    naive = sum(1 for i in range(1, span + 1) if (start + timedelta(days=i)).weekday() < 5)
+    assert business_days_between(start, end) == naive
