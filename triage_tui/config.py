@@ -5,8 +5,6 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from .domain.settings import Settings
 from .paths import config_path
 
@@ -27,12 +25,22 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    from pydantic import ValidationError  # only when there is a file to validate
+
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        raise ConfigError(f"config file {path}: {key}: {err['msg']}") from None
+        key = ".".join(str(p) for p in err["loc"] if p != "[key]") or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "unexpected_keyword_argument":
+            msg = "unknown key"
+        # our own checks say "field: problem"; fold the field into the key
+        field, sep, rest = msg.partition(": ")
+        if sep and " " not in field:
+            key = f"{key}.{field}" if key != "(top level)" else field
+            msg = rest
+        raise ConfigError(f"config file {path}: {key}: {msg}") from None
     if settings.template is not None:
         template = settings.template.expanduser()
         if not template.is_absolute():

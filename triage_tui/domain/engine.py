@@ -250,5 +250,5 @@ def assess(
     """Evaluate a draft and stamp it as an assessment ready to save or render."""
     now = now or datetime.now(timezone.utc)
     evaluation = evaluate(draft, settings, today=now.astimezone().date())
-    return Assessment(**draft.model_dump(), **evaluation.model_dump(), created_at=now)
+    return Assessment.from_parts(draft, evaluation, created_at=now)
 

@@ -1,12 +1,20 @@
-"""Pydantic models: what the CSM enters (Draft), what the engine says (Evaluation),
-and what the history keeps (Assessment = draft + evaluation + lifecycle)."""
+"""The domain's records: what the CSM enters (Draft), what the engine says (Evaluation),
+and what the history keeps (Assessment = draft + evaluation + lifecycle).
+
+They are plain dataclasses, so scoring a situation never pays for pydantic's start-up
+(the CLI's `assess` and the TUI's first frame stay fast). Pydantic validates them where data
+comes from outside: ``Model.model_validate(data)`` builds a pydantic ``TypeAdapter`` on first
+use (stored documents, config files). The method names follow pydantic's on purpose.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from enum import Enum
+from typing import Any, ClassVar, Self
 
 from .rubric import (
     CHECKIN_HOURS,
@@ -26,16 +34,92 @@ JSON_KEY_ORDER = (
     "route", "warnings", "why", "what_if",
 )
 
-Score = int
+# Field names that are not valid Python names in JSON (`from` in a what-if change).
+_ALIASES = {"from_": "from"}
+_UNALIASES = {v: k for k, v in _ALIASES.items()}
 
 
-class Scores(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _dump(value: Any, json_mode: bool) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            _ALIASES.get(f.name, f.name): _dump(getattr(value, f.name), json_mode)
+            for f in dataclasses.fields(value)
+        }
+    if isinstance(value, Enum):
+        return value.value if json_mode else value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat() if json_mode else value
+    if isinstance(value, (list, tuple)):
+        return [_dump(v, json_mode) for v in value]
+    if isinstance(value, dict):
+        return {str(k) if json_mode else k: _dump(v, json_mode) for k, v in value.items()}
+    return value
 
-    customer_impact: int = Field(SCORE_MIN, ge=SCORE_MIN, le=SCORE_MAX)
-    account_value: int = Field(SCORE_MIN, ge=SCORE_MIN, le=SCORE_MAX)
-    time_sensitivity: int = Field(SCORE_MIN, ge=SCORE_MIN, le=SCORE_MAX)
-    csm_capability: int = Field(SCORE_MIN, ge=SCORE_MIN, le=SCORE_MAX)
+
+def _unalias(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_UNALIASES.get(k, k): _unalias(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unalias(v) for v in value]
+    return value
+
+
+class Model:
+    """pydantic-style helpers for the domain dataclasses."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "ignore"}
+    _adapter: ClassVar[Any] = None
+
+    def model_dump(self, mode: str = "python", include: set[str] | None = None,
+                   **_: Any) -> dict[str, Any]:
+        data = _dump(self, json_mode=mode == "json")
+        if include is not None:
+            data = {k: v for k, v in data.items() if k in include}
+        return data
+
+    def model_dump_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False)
+
+    def model_copy(self, update: dict[str, Any] | None = None) -> Self:
+        return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
+
+    @classmethod
+    def model_fields(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """Validate outside data with pydantic (imported on first use)."""
+        if isinstance(data, cls):
+            return data
+        adapter = cls.__dict__.get("_adapter")
+        if adapter is None:
+            from pydantic import TypeAdapter
+
+            adapter = TypeAdapter(cls)
+            cls._adapter = adapter
+        return adapter.validate_python(_unalias(data))
+
+
+def _check_score(name: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number {SCORE_MIN}-{SCORE_MAX}")
+    if not SCORE_MIN <= value <= SCORE_MAX:
+        raise ValueError(f"{name} must be {SCORE_MIN}-{SCORE_MAX}, got {value}")
+
+
+@dataclass(kw_only=True)
+class Scores(Model):
+    __pydantic_config__ = {"extra": "forbid"}
+
+    customer_impact: int = SCORE_MIN
+    account_value: int = SCORE_MIN
+    time_sensitivity: int = SCORE_MIN
+    csm_capability: int = SCORE_MIN
+
+    def __post_init__(self) -> None:
+        for dim in Dimension:
+            _check_score(dim.value, getattr(self, dim.value))
 
     @property
     def total(self) -> int:
@@ -45,13 +129,14 @@ class Scores(BaseModel):
         return getattr(self, str(dim))
 
     def with_score(self, dim: Dimension, value: int) -> Scores:
-        return self.model_copy(update={str(dim): value})
+        return dataclasses.replace(self, **{str(dim): value})
 
 
-class Rationale(BaseModel):
+@dataclass(kw_only=True)
+class Rationale(Model):
     """The CSM's "why" per dimension."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
     customer_impact: str = ""
     account_value: str = ""
@@ -62,18 +147,17 @@ class Rationale(BaseModel):
         return getattr(self, str(dim))
 
 
-class Draft(BaseModel):
+@dataclass(kw_only=True)
+class Draft(Model):
     """Everything the CSM enters. Scores start at 1, type at product defect."""
 
-    model_config = ConfigDict(extra="ignore")
-
     account: str = ""
-    arr: float | None = Field(None, ge=0)
+    arr: float | None = None
     strategic: Strategic | None = None
-    scores: Scores = Scores()
-    rationale: Rationale = Rationale()
+    scores: Scores = field(default_factory=Scores)
+    rationale: Rationale = field(default_factory=Rationale)
     issue_type: IssueType = IssueType.PRODUCT_DEFECT
-    signals: list[Signal] = Field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
     manager_surprised: bool = False
     open_since: date | None = None
     situation: str = ""
@@ -81,53 +165,62 @@ class Draft(BaseModel):
     by: date | None = None
     comms: str = ""
 
-    @field_validator("signals")
-    @classmethod
-    def _unique_signals(cls, value: list[Signal]) -> list[Signal]:
-        return [s for s in Signal if s in value]  # canonical order, no duplicates
+    def __post_init__(self) -> None:
+        self.issue_type = IssueType(self.issue_type)
+        if self.strategic is not None:
+            self.strategic = Strategic(self.strategic)
+        if self.arr is not None and not self.arr >= 0:
+            raise ValueError("arr must be 0 or more")
+        chosen = {Signal(s) for s in self.signals}
+        self.signals = [s for s in Signal if s in chosen]  # canonical order, no duplicates
 
 
-class WarningItem(BaseModel):
+@dataclass(kw_only=True)
+class WarningItem(Model):
     code: WarningCode
     message: str
 
 
-class Route(BaseModel):
+@dataclass(kw_only=True)
+class Route(Model):
     to: str
     when: str
 
 
-class Change(BaseModel):
+@dataclass(kw_only=True)
+class Change(Model):
     dimension: Dimension
-    from_: int = Field(alias="from")
+    from_: int
     to: int
 
-    model_config = ConfigDict(populate_by_name=True)
 
-
-class WhatIf(BaseModel):
+@dataclass(kw_only=True)
+class WhatIf(Model):
     decision: Decision
     changes: list[Change]
     text: str
 
 
-class WhatIfs(BaseModel):
+@dataclass(kw_only=True)
+class WhatIfs(Model):
     up: WhatIf | None = None
     down: WhatIf | None = None
 
 
-class Why(BaseModel):
+@dataclass(kw_only=True)
+class Why(Model):
     drivers: list[Dimension]
     text: str
 
 
-class Evaluation(BaseModel):
+@dataclass(kw_only=True)
+class Evaluation(Model):
     total: int
     score_decision: Decision
     decision: Decision
     raised_by_manager_surprise: bool = False
     route: Route | None = None
-    warnings: list[WarningItem] = Field(default_factory=list)
+    warnings: list[WarningItem] = field(default_factory=list)
     why: Why
     what_if: WhatIfs
     business_days_open: int | None = None
@@ -138,6 +231,7 @@ class Evaluation(BaseModel):
         return [w.code for w in self.warnings]
 
 
+@dataclass(kw_only=True)
 class Assessment(Draft, Evaluation):
     """One saved assessment: the draft, the engine's verdict at the time, its lifecycle."""
 
@@ -145,15 +239,18 @@ class Assessment(Draft, Evaluation):
     id: int | None = None
     created_at: datetime
     resolved_at: datetime | None = None
-    satisfaction: int | None = Field(None, ge=1, le=5)
+    satisfaction: int | None = None
     resolution_note: str = ""
     checkin_done_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.satisfaction is not None and not 1 <= self.satisfaction <= 5:
+            raise ValueError("satisfaction must be 1-5")
+
     @property
     def status(self) -> str:
-        if self.resolved_at is not None:
-            return "resolved"
-        return "open"
+        return "resolved" if self.resolved_at is not None else "open"
 
     @property
     def checkin_due_at(self) -> datetime | None:
@@ -169,15 +266,23 @@ class Assessment(Draft, Evaluation):
         due = self.checkin_due_at
         return self.followup_pending() and due is not None and now > due
 
+    @classmethod
+    def from_parts(cls, draft: Draft, evaluation: Evaluation, **extra: Any) -> Assessment:
+        parts = {f.name: getattr(draft, f.name) for f in dataclasses.fields(Draft)}
+        parts |= {f.name: getattr(evaluation, f.name) for f in dataclasses.fields(Evaluation)}
+        return cls(**parts, **extra)
+
     def draft(self) -> Draft:
-        return Draft.model_validate(self.model_dump(include=set(Draft.model_fields)))
+        names = {f.name for f in dataclasses.fields(Draft)}
+        return Draft(**{n: getattr(self, n) for n in names})
 
     def evaluation(self) -> Evaluation:
-        return Evaluation.model_validate(self.model_dump(include=set(Evaluation.model_fields)))
+        names = {f.name for f in dataclasses.fields(Evaluation)}
+        return Evaluation(**{n: getattr(self, n) for n in names})
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's --json object (also what the store keeps)."""
-        data = self.model_dump(mode="json", by_alias=True)
+        """The CLI's --json object."""
+        data = self.model_dump(mode="json")
         if data["id"] is None:
             del data["id"]
         data["status"] = self.status

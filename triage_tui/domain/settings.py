@@ -1,11 +1,14 @@
-"""The user-tunable parts of the rules (read from config.toml by ``triage_tui.config``)."""
+"""The user-tunable parts of the rules (read from config.toml by ``triage_tui.config``).
+
+A plain dataclass like the other domain records; ``Settings.model_validate(toml_data)``
+validates a config file with pydantic (unknown keys are rejected)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from .models import Model
 from .rubric import (
     DEFAULT_ARR_HIGH,
     DEFAULT_ARR_LOW,
@@ -17,42 +20,46 @@ from .rubric import (
 )
 
 
-class ArrBands(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(kw_only=True, frozen=True)
+class ArrBands(Model):
+    """The account-value helper: below ``low`` scores 1, above ``high`` scores 5."""
 
-    low: float = Field(DEFAULT_ARR_LOW, gt=0, description="below this ARR: account value 1")
-    high: float = Field(DEFAULT_ARR_HIGH, gt=0, description="above this ARR: account value 5")
+    __pydantic_config__ = {"extra": "forbid"}
 
-    @model_validator(mode="after")
-    def _ordered(self) -> ArrBands:
-        if self.high <= self.low:
-            raise ValueError("high must be greater than low")
-        return self
+    low: float = DEFAULT_ARR_LOW
+    high: float = DEFAULT_ARR_HIGH
+
+    def __post_init__(self) -> None:
+        if not self.low > 0:
+            raise ValueError("low: must be greater than 0")
+        if not self.high > self.low:
+            raise ValueError("high: must be greater than low")
 
 
-class Settings(BaseModel):
-    """Everything config.toml may change. Unknown keys are rejected."""
+@dataclass(kw_only=True, frozen=True)
+class Settings(Model):
+    """Everything config.toml may change."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__ = {"extra": "forbid"}
 
-    currency: str = Field(DEFAULT_CURRENCY, min_length=1, max_length=12)
-    arr_bands: ArrBands = ArrBands()
+    currency: str = DEFAULT_CURRENCY
+    arr_bands: ArrBands = field(default_factory=ArrBands)
     # Team names per issue type, replacing the seed's route names.
-    routes: dict[IssueType, str] = Field(default_factory=dict)
+    routes: dict[IssueType, str] = field(default_factory=dict)
     # Business days an issue may stay open before `escalating-late`, per band.
-    late_thresholds: dict[Decision, int] = Field(default_factory=dict)
+    late_thresholds: dict[Decision, int] = field(default_factory=dict)
     # A custom brief template (Jinja2, markdown).
     template: Path | None = None
 
-    @model_validator(mode="after")
-    def _check(self) -> Settings:
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.currency.strip()) <= 12:
+            raise ValueError("currency: must be 1-12 characters")
         for decision, days in self.late_thresholds.items():
             if days < 0:
                 raise ValueError(f"late_thresholds.{decision}: must be 0 or more")
         for issue_type, team in self.routes.items():
             if not team.strip():
                 raise ValueError(f"routes.{issue_type}: must not be empty")
-        return self
 
     def route_to(self, issue_type: IssueType) -> str:
         return self.routes.get(issue_type) or ISSUE_TYPES[issue_type].route_to
