@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from .config import ConfigError, load_settings
 from .domain.engine import account_value_reason, assess, suggest_account_value
@@ -26,8 +27,12 @@ from .domain.rubric import (
     Strategic,
 )
 from .domain.settings import Settings
-from .export import ExportError, write_brief
+from .export import ExportError, resolve_target, write_brief
 from .paths import db_path
+
+if TYPE_CHECKING:
+    from .domain.review import Review
+    from .storage import HistoryStore
 
 PROG = "triage"
 
@@ -111,6 +116,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _record_id(text: str) -> int:
+    try:
+        value = int(text.strip().lstrip("#"))
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"ID must be an assessment number like 12, got {text!r}")
+    return value
+
+
 def _db_parent() -> argparse.ArgumentParser:
     parent = _Parser(add_help=False)
     parent.add_argument(
@@ -129,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the terminal app.",
     )
     parser.add_argument("--db", metavar="PATH", default=None, help="history file")
+    parser.add_argument("--demo", action="store_true",
+                        help="use the demo history (demo.json in the user data dir, "
+                        "filled with sample assessments on first use) instead of yours")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     db = _db_parent()
 
@@ -160,6 +178,65 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", metavar="PATH|-", help="write the brief: a file, a directory or -")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_assess)
+
+    decisions = [d.value for d in Decision]
+    p = sub.add_parser("history", parents=[db], help="past assessments, newest first")
+    p.add_argument("--account", metavar="TEXT", help="account name contains TEXT (any case)")
+    p.add_argument("--decision", choices=decisions, metavar="D",
+                   help="only this decision: " + ", ".join(decisions))
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N assessments")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("show", parents=[db], help="one assessment and its brief")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("export", parents=[db], help="write the brief of a saved assessment")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("target", nargs="?", default="-", metavar="PATH|-",
+                   help="a file, a directory (file named from date and account) or - "
+                   "for standard output (the default)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("resolve", parents=[db], help="record the outcome of an assessment")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--satisfaction", type=_satisfaction, required=True, metavar="1-5",
+                   help="how satisfied the customer was with the outcome")
+    p.add_argument("--note", default="", metavar="T", help="what happened")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("followups", parents=[db],
+                       help="resolved escalations whose 48-hour check-in is not done")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_followups)
+
+    p = sub.add_parser("checkin", parents=[db],
+                       help="mark the post-escalation check-in with the customer done")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_checkin)
+
+    p = sub.add_parser("stats", parents=[db], help="the pattern review (monthly review)")
+    p.add_argument("--days", type=_positive_int, metavar="N",
+                   help="only assessments of the last N days (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("recover", parents=[db],
+                       help="move a corrupt or foreign history file aside and start afresh")
+    p.set_defaults(func=cmd_recover)
+
+    p = sub.add_parser("demo", parents=[db],
+                       help="fill a separate demo history with sample assessments")
+    p.add_argument("--force", action="store_true",
+                   help="replace a file that already has records (it is kept, renamed)")
+    p.add_argument("--count", type=_positive_int, default=None, metavar="N",
+                   help="how many assessments (default 60)")
+    p.add_argument("--seed", type=int, default=None, metavar="N", help="random seed")
+    p.set_defaults(func=cmd_demo)
     return parser
 
 
@@ -277,9 +354,16 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     a = assess(draft, settings, now=now)
     if args.export == "-" and args.json:
         raise CliError("--export - and --json both write to standard output; pick one")
+    if args.export:
+        _check_export_target(args.export, a)  # a bad path must not leave a saved record
     if args.save:
         a = save_assessment(args, a)
-    exported = export_brief(a, args.export, settings) if args.export else None
+    try:
+        exported = export_brief(a, args.export, settings) if args.export else None
+    except CliError as exc:
+        if args.save:
+            raise CliError(f"saved as #{a.id} in {args.db}, but {exc}") from None
+        raise
     if args.json:
         data = a.to_json()
         if exported is not None:
@@ -289,11 +373,313 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(summary_lines(a)))
         if exported is not None:
             print(f"brief written to {exported}")
+        if args.save:
+            print(f"saved as #{a.id} in {args.db}")
+    elif args.save:
+        print(f"saved as #{a.id} in {args.db}", file=sys.stderr)
     return 0
 
 
+def _store(args: argparse.Namespace) -> HistoryStore:
+    from .storage import HistoryStore
+
+    return HistoryStore(args.db)
+
+
 def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
-    raise CliError("--save is not available yet (the history store is coming)")
+    return _store(args).add(a)
+
+
+def _check_export_target(target: str, a: Assessment) -> None:
+    """Refuse a bad --export path before anything is saved."""
+    if target == "-":
+        return
+    path = resolve_target(Path(target), a.account, a.created_at.astimezone().date())
+    if path.is_dir():
+        raise CliError(f"cannot export to {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise CliError(f"cannot export to {path}: folder {path.parent} does not exist")
+    if path.exists():
+        raise CliError(
+            f"cannot export to {path}: file already exists (choose another name or give a directory)"
+        )
+
+
+def _local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return moment.astimezone().strftime(fmt) if moment else ""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _cell(text: str, width: int | None = None) -> str:
+    """User text for a terminal line: no control characters, cut to ``width``."""
+    text = _CONTROL.sub(" ", text)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def fmt(cells: list[str]) -> str:
+        parts = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(cells, widths))]
+        return "  ".join(parts).rstrip()
+
+    return [fmt(header), *(fmt(r) for r in rows)]
+
+
+_SHORT_DECISION = {
+    Decision.HANDLE_YOURSELF: "handle yourself",
+    Decision.ESCALATE_FOR_SUPPORT: "for support",
+    Decision.ESCALATE_WITH_URGENCY: "with urgency",
+    Decision.ESCALATE_IMMEDIATELY: "immediately",
+}
+
+
+def _status(a: Assessment, now: datetime) -> str:
+    if a.followup_overdue(now):
+        return "check-in overdue"
+    if a.followup_pending():
+        return "check-in due"
+    return a.status
+
+
+def lifecycle_lines(a: Assessment, now: datetime) -> list[str]:
+    lines = [f"  saved: {_local(a.created_at)}"]
+    if a.resolved_at is None:
+        lines.append("  status: open")
+        return lines
+    lines.append(
+        f"  status: resolved {_local(a.resolved_at)}, satisfaction {a.satisfaction}/5"
+        + (f" ({_cell(a.resolution_note)})" if a.resolution_note else "")
+    )
+    if a.checkin_done_at is not None:
+        lines.append(f"  check-in: done {_local(a.checkin_done_at)}")
+    elif a.checkin_due_at is not None:
+        state = "overdue since" if a.followup_overdue(now) else "due by"
+        lines.append(f"  check-in: {state} {_local(a.checkin_due_at)} "
+                     f"(triage checkin {a.id} when done)")
+    return lines
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(args)
+    items = store.query(account=args.account, decision=args.decision, limit=args.limit)
+    if args.json:
+        _print_json([a.to_json() for a in items])
+        return 0
+    total = store.count()
+    if not items:
+        what = "no assessments match" if (args.account or args.decision) else "no assessments yet"
+        print(f"{what} in {args.db}")
+        return 0
+    now = datetime.now(timezone.utc)
+    rows = [
+        [str(a.id), _local(a.created_at, "%Y-%m-%d"), _cell(a.account, 24), f"{a.total}/20",
+         _SHORT_DECISION[a.decision], a.issue_type.value, _status(a, now)]
+        for a in items
+    ]
+    print("\n".join(_table(["ID", "DATE", "ACCOUNT", "SCORE", "DECISION", "TYPE", "STATUS"],
+                           rows, right=frozenset({0, 3}))))
+    print(f"{len(items)} of {total} in {args.db}, newest first")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    a = _store(args).get(args.id)
+    if args.json:
+        _print_json(a.to_json())
+        return 0
+    from .domain.brief import render_brief
+
+    try:
+        brief = render_brief(a, settings)
+    except Exception as exc:  # a user template can fail in many ways
+        raise CliError(f"cannot render the brief template: {exc}") from None
+    lines = summary_lines(a) + lifecycle_lines(a, datetime.now(timezone.utc))
+    print("\n".join(lines))
+    print()
+    sys.stdout.write(brief)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    a = _store(args).get(args.id)
+    written = export_brief(a, args.target, settings)
+    if written is not None:
+        print(f"brief written to {written}")
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace, settings: Settings) -> int:
+    a = _store(args).resolve(args.id, args.satisfaction, args.note, datetime.now(timezone.utc))
+    if args.json:
+        _print_json(a.to_json())
+        return 0
+    print(f"#{a.id} {_cell(a.account)} resolved, satisfaction {a.satisfaction}/5")
+    if a.checkin_due_at is not None:
+        print(f"post-escalation check-in with the customer due by {_local(a.checkin_due_at)}; "
+              f"when done: triage checkin {a.id}")
+    return 0
+
+
+def cmd_followups(args: argparse.Namespace, settings: Settings) -> int:
+    now = datetime.now(timezone.utc)
+    items = _store(args).followups()
+    if args.json:
+        _print_json([{**a.to_json(), "checkin_overdue": a.followup_overdue(now)} for a in items])
+        return 0
+    if not items:
+        print("no post-escalation check-ins due")
+        return 0
+    rows = []
+    for a in items:
+        due = a.checkin_due_at
+        assert due is not None
+        hours = abs(due - now).total_seconds() / 3600
+        state = f"overdue by {hours:.0f} h" if now > due else f"due in {hours:.0f} h"
+        rows.append([str(a.id), _cell(a.account, 24), _SHORT_DECISION[a.decision],
+                     _local(a.resolved_at), _local(due), state])
+    print("\n".join(_table(["ID", "ACCOUNT", "DECISION", "RESOLVED", "CHECK-IN DUE", "STATE"],
+                           rows, right=frozenset({0}))))
+    print("after talking to the customer: triage checkin ID")
+    return 0
+
+
+def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(args)
+    before = store.get(args.id)
+    a = store.checkin(args.id, datetime.now(timezone.utc))
+    if args.json:
+        _print_json(a.to_json())
+    elif before.checkin_done_at is not None:
+        print(f"#{a.id} {_cell(a.account)}: check-in already done {_local(a.checkin_done_at)}")
+    else:
+        print(f"#{a.id} {_cell(a.account)}: post-escalation check-in done")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.review import build_review
+
+    now = datetime.now(timezone.utc)
+    review = build_review(_store(args).all(), now, args.days)
+    if args.json:
+        _print_json(review.model_dump(mode="json"))
+    else:
+        print("\n".join(review_lines(review)))
+    return 0
+
+
+def review_lines(review: Review) -> list[str]:
+    """The pattern review as text."""
+    period = f"last {review.period_days} days" if review.period_days else "all time"
+    out = [f"Escalation review ({period}): {review.assessments} assessments, "
+           f"{review.escalations} escalations, {review.open} open, {review.resolved} resolved"]
+    if not review.assessments:
+        return out + ["nothing to review yet"]
+
+    out += ["", "By decision"]
+    out += [f"  {c.label:<24}{c.count:>5}" for c in review.by_decision]
+    out += ["", "By issue type"]
+    out += [f"  {c.key:<24}{c.count:>5}" for c in review.by_issue_type]
+
+    out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
+    if review.repeat_accounts:
+        out += [f"  {_cell(r.account, 30):<32}{r.escalations:>3} escalations "
+                f"(up to {r.most_in_window} in {review.repeat_window_days} days), "
+                f"last {_local(r.last_at, '%Y-%m-%d')}" for r in review.repeat_accounts]
+    else:
+        out.append("  none")
+
+    t = review.time_to_escalate
+    out += ["", "Time to escalate (business days open when assessed)"]
+    if t.measured:
+        out.append(f"  average {t.average_days}, median {t.median_days}, longest {t.max_days} "
+                   f"({t.measured} escalations with an open date); flagged late: {t.late}")
+    else:
+        out.append("  no escalation recorded when its issue was opened")
+
+    out += ["", "Time to resolve escalations, by quarter resolved (days)"]
+    if review.time_to_resolve:
+        out += [f"  {q.quarter}  {q.resolved:>3} resolved  average {q.average_days:>5}  "
+                f"median {q.median_days:>5}" for q in review.time_to_resolve]
+        trend = {"growing": "growing: the process has a bottleneck",
+                 "shrinking": "shrinking", "steady": "steady"}.get(review.resolve_trend or "")
+        if trend:
+            out.append(f"  last quarter against the one before: {trend}")
+    else:
+        out.append("  no escalation resolved yet")
+
+    sat = review.satisfaction
+    out += ["", "Satisfaction"]
+    if sat.rated:
+        dist = "  ".join(f"{n}:{c}" for n, c in sat.distribution.items())
+        out.append(f"  average {sat.average}/5 over {sat.rated} resolved ({dist})")
+    else:
+        out.append("  no satisfaction recorded yet")
+
+    out += ["", "Calibration (resolved escalations per band)"]
+    out.append(f"  {'band':<24}{'resolved':>9}{'avg satisfaction':>18}{'avg days':>10}")
+    for row in review.calibration:
+        avg_sat = "-" if row.average_satisfaction is None else f"{row.average_satisfaction}"
+        avg_days = "-" if row.average_days_to_resolve is None else f"{row.average_days_to_resolve}"
+        out.append(f"  {row.label:<24}{row.resolved:>9}{avg_sat:>18}{avg_days:>10}")
+
+    out += ["", f"Follow-ups due: {len(review.followups)} "
+            f"({review.followups_overdue} overdue): triage followups"]
+    return out
+
+
+def cmd_recover(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(args)
+    if not store.exists():
+        print(f"nothing to recover: {args.db} does not exist (the history starts empty)")
+        return 0
+    moved = store.recover()
+    if moved is None:
+        print(f"{args.db} is a healthy history ({store.count()} assessments): nothing to recover")
+        return 0
+    print(f"moved {args.db} aside to {moved} (unchanged); a new history starts with the next save")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage import HistoryStore
+    from .storage.demo import DEFAULT_COUNT, DEFAULT_SEED, demo_assessments, demo_db_path
+
+    path = Path(args.db_flag).expanduser() if args.db_flag else demo_db_path()
+    store = HistoryStore(path)
+    kept = None
+    if args.force:
+        kept = store.archive("replaced")
+    elif store.count():
+        raise CliError(
+            f"{path} already has {store.count()} assessments: use --force to replace them "
+            "(the old file is kept, renamed)"
+        )
+    items = demo_assessments(args.count or DEFAULT_COUNT, datetime.now(timezone.utc),
+                             DEFAULT_SEED if args.seed is None else args.seed)
+    store.add_many(items)
+    if kept is not None:
+        print(f"kept the previous file as {kept}")
+    print(f"wrote {len(items)} demo assessments to {path}")
+    db = shlex.quote(str(path))
+    print(f"try: triage --db {db} history · triage --db {db} stats · triage --db {db}")
+    return 0
+
+
+def fill_demo(path: Path) -> None:
+    """``--demo``: the demo file, filled on first use."""
+    from .storage import HistoryStore
+    from .storage.demo import DEFAULT_COUNT, DEFAULT_SEED, demo_assessments
+
+    store = HistoryStore(path)
+    if not store.exists():
+        store.add_many(demo_assessments(DEFAULT_COUNT, datetime.now(timezone.utc), DEFAULT_SEED))
 
 
 # ----------------------------------------------------------------------------- entry
@@ -302,14 +688,25 @@ def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.db = db_path(args.db)
+    from .storage.store import StoreError
+
     try:
+        args.db_flag = args.db
+        if args.demo:
+            if args.db_flag:
+                raise CliError("--demo and --db both choose the history file; give one")
+            from .storage.demo import demo_db_path
+
+            args.db = args.db_flag = demo_db_path()
+            if args.command not in ("demo", "recover"):
+                fill_demo(args.db)
+        args.db = db_path(args.db)
         settings = load_settings()
         if args.command is None:
             return run_tui(args.db, settings)
         func: Callable[[argparse.Namespace, Settings], int] = args.func
         return func(args, settings)
-    except (CliError, ConfigError) as exc:
+    except (CliError, ConfigError, StoreError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

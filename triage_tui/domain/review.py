@@ -1,0 +1,261 @@
+"""The monthly pattern review (background seed, "Document and review"): pure computation.
+
+``build_review(assessments, now, period_days)`` → :class:`Review`, used by ``triage stats``
+and the TUI's review screen. It answers the seed's questions: what gets escalated (counts
+by decision and issue type), which accounts escalate repeatedly, how long CSMs wait
+before escalating, whether resolution times are growing quarter over quarter, how
+satisfied customers were, which post-escalation check-ins are due, and a calibration
+table (for resolved escalations: satisfaction and time to resolve per decision band).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from statistics import mean, median
+from typing import Iterable, Literal
+
+from .models import Assessment, Model
+from .rubric import (
+    BAND_BY_DECISION,
+    ISSUE_TYPES,
+    REPEAT_MIN_ESCALATIONS,
+    REPEAT_WINDOW_DAYS,
+    Decision,
+    IssueType,
+    WarningCode,
+)
+
+TREND_TOLERANCE = 0.10  # a change under 10 % between quarters is "steady"
+
+
+@dataclass(kw_only=True)
+class Count(Model):
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(kw_only=True)
+class RepeatAccount(Model):
+    account: str
+    escalations: int  # in the period
+    most_in_window: int  # most escalations within any REPEAT_WINDOW_DAYS
+    first_at: datetime
+    last_at: datetime
+
+
+@dataclass(kw_only=True)
+class TimeToEscalate(Model):
+    """Business days the issue was open when it was escalated."""
+
+    measured: int
+    average_days: float | None
+    median_days: float | None
+    max_days: int | None
+    late: int  # escalations flagged escalating-late
+
+
+@dataclass(kw_only=True)
+class QuarterResolve(Model):
+    quarter: str  # "2026-Q3", by the date of resolution
+    resolved: int
+    average_days: float
+    median_days: float
+
+
+@dataclass(kw_only=True)
+class Satisfaction(Model):
+    rated: int
+    average: float | None
+    distribution: dict[int, int]  # 1..5 → count
+
+
+@dataclass(kw_only=True)
+class Followup(Model):
+    id: int | None
+    account: str
+    decision: Decision
+    resolved_at: datetime
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass(kw_only=True)
+class CalibrationRow(Model):
+    decision: Decision
+    label: str
+    resolved: int
+    average_satisfaction: float | None
+    average_days_to_resolve: float | None
+
+
+@dataclass(kw_only=True)
+class Review(Model):
+    generated_at: datetime
+    period_days: int | None
+    since: datetime | None
+    assessments: int
+    escalations: int
+    open: int
+    resolved: int
+    by_decision: list[Count]
+    by_issue_type: list[Count]
+    repeat_window_days: int = REPEAT_WINDOW_DAYS
+    repeat_accounts: list[RepeatAccount]
+    time_to_escalate: TimeToEscalate
+    time_to_resolve: list[QuarterResolve]
+    resolve_trend: Literal["growing", "shrinking", "steady"] | None
+    satisfaction: Satisfaction
+    followups: list[Followup]
+    followups_overdue: int
+    calibration: list[CalibrationRow]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _days(delta: timedelta) -> float:
+    return delta.total_seconds() / 86_400
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def quarter(moment: datetime) -> str:
+    moment = _utc(moment).astimezone(timezone.utc)
+    return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+
+
+def _most_in_window(times: list[datetime], window: timedelta) -> int:
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] > window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def _trend(quarters: list[QuarterResolve]) -> Literal["growing", "shrinking", "steady"] | None:
+    if len(quarters) < 2:
+        return None
+    previous, last = quarters[-2].average_days, quarters[-1].average_days
+    if last > previous * (1 + TREND_TOLERANCE):
+        return "growing"
+    if last < previous * (1 - TREND_TOLERANCE):
+        return "shrinking"
+    return "steady"
+
+
+def build_review(
+    assessments: Iterable[Assessment], now: datetime, period_days: int | None = None
+) -> Review:
+    """The review of the assessments created in the last ``period_days`` (None: all).
+
+    Follow-ups are always the current ones, whatever the period."""
+    now = _utc(now)
+    everything = list(assessments)
+    since = now - timedelta(days=period_days) if period_days is not None else None
+    items = [a for a in everything if since is None or _utc(a.created_at) >= since]
+    escalations = [a for a in items if a.decision.escalates]
+    resolved = [a for a in items if a.resolved_at is not None]
+
+    by_decision = defaultdict(int, {d: 0 for d in Decision})
+    by_type = defaultdict(int, {t: 0 for t in IssueType})
+    for a in items:
+        by_decision[a.decision] += 1
+        by_type[a.issue_type] += 1
+
+    # Accounts escalating repeatedly (names compared case-insensitively).
+    per_account: dict[str, list[Assessment]] = defaultdict(list)
+    for a in escalations:
+        per_account[" ".join(a.account.casefold().split())].append(a)
+    window = timedelta(days=REPEAT_WINDOW_DAYS)
+    repeats = []
+    for group in per_account.values():
+        group.sort(key=lambda a: _utc(a.created_at))
+        times = [_utc(a.created_at) for a in group]
+        most = _most_in_window(times, window)
+        if most >= REPEAT_MIN_ESCALATIONS:
+            repeats.append(RepeatAccount(
+                account=group[-1].account, escalations=len(group), most_in_window=most,
+                first_at=times[0], last_at=times[-1],
+            ))
+    repeats.sort(key=lambda r: (-r.most_in_window, -r.escalations, r.account.casefold()))
+
+    open_days = [a.business_days_open for a in escalations if a.business_days_open is not None]
+    time_to_escalate = TimeToEscalate(
+        measured=len(open_days),
+        average_days=_round(mean(open_days)) if open_days else None,
+        median_days=_round(median(open_days)) if open_days else None,
+        max_days=max(open_days) if open_days else None,
+        late=sum(WarningCode.ESCALATING_LATE in a.warning_codes for a in escalations),
+    )
+
+    per_quarter: dict[str, list[float]] = defaultdict(list)
+    for a in escalations:
+        if a.resolved_at is not None:
+            per_quarter[quarter(a.resolved_at)].append(
+                max(0.0, _days(_utc(a.resolved_at) - _utc(a.created_at)))
+            )
+    quarters = [
+        QuarterResolve(quarter=q, resolved=len(v), average_days=round(mean(v), 1),
+                       median_days=round(median(v), 1))
+        for q, v in sorted(per_quarter.items())
+    ]
+
+    ratings = [a.satisfaction for a in resolved if a.satisfaction is not None]
+    satisfaction = Satisfaction(
+        rated=len(ratings),
+        average=_round(mean(ratings)) if ratings else None,
+        distribution={n: ratings.count(n) for n in range(1, 6)},
+    )
+
+    followups = sorted(
+        (
+            Followup(id=a.id, account=a.account, decision=a.decision, resolved_at=a.resolved_at,
+                     due_at=a.checkin_due_at, overdue=a.followup_overdue(now))
+            for a in everything
+            if a.followup_pending() and a.resolved_at and a.checkin_due_at
+        ),
+        key=lambda f: (f.due_at, f.id or 0),
+    )
+
+    calibration = []
+    for decision in Decision:
+        if not decision.escalates:
+            continue
+        done = [a for a in escalations if a.decision is decision and a.resolved_at is not None]
+        rated = [a.satisfaction for a in done if a.satisfaction is not None]
+        durations = [_days(_utc(a.resolved_at) - _utc(a.created_at)) for a in done
+                     if a.resolved_at is not None]
+        calibration.append(CalibrationRow(
+            decision=decision, label=BAND_BY_DECISION[decision].label, resolved=len(done),
+            average_satisfaction=_round(mean(rated)) if rated else None,
+            average_days_to_resolve=_round(max(0.0, mean(durations))) if durations else None,
+        ))
+
+    return Review(
+        generated_at=now,
+        period_days=period_days,
+        since=since,
+        assessments=len(items),
+        escalations=len(escalations),
+        open=sum(a.resolved_at is None for a in items),
+        resolved=len(resolved),
+        by_decision=[Count(key=d.value, label=BAND_BY_DECISION[d].label, count=by_decision[d])
+                     for d in Decision],
+        by_issue_type=[Count(key=t.value, label=ISSUE_TYPES[t].label, count=by_type[t])
+                       for t in IssueType],
+        repeat_accounts=repeats,
+        time_to_escalate=time_to_escalate,
+        time_to_resolve=quarters,
+        resolve_trend=_trend(quarters),
+        satisfaction=satisfaction,
+        followups=followups,
+        followups_overdue=sum(f.overdue for f in followups),
+        calibration=calibration,
+    )

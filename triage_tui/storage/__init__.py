@@ -1,0 +1,22 @@
+"""The assessment history: a TinyDB JSON file (no Textual here).
+
+    store = HistoryStore(path)                # no I/O until used
+    store.add(a) -> Assessment                # with its new id (never reused)
+    store.add_many(items) -> list[Assessment] # one write (demo data, benchmarks)
+    store.get(id) / store.all() / store.count()
+    store.query(account=, decision=, text=, limit=)   # newest first
+    store.update(a) / store.resolve(id, satisfaction, note, now) / store.checkin(id, now)
+    store.delete(id) / store.followups() / store.check() / store.recover()
+
+Every error is a StoreError whose message is one line naming the file:
+CorruptStoreError (corrupt or foreign file: never written to; ``recover`` moves it
+aside) and UnknownIdError (no such id).
+
+``HistoryStore(path)`` is the API for the CLI and the TUI; :mod:`.jsonfile` holds the
+atomic TinyDB storage and the file layout; :mod:`.migrations` upgrades older records;
+:mod:`.demo` generates a realistic history for demos, tests and benchmarks.
+"""
+
+from .store import CorruptStoreError, HistoryStore, StoreError, UnknownIdError
+
+__all__ = ["CorruptStoreError", "HistoryStore", "StoreError", "UnknownIdError"]

@@ -1,0 +1,291 @@
+"""The history file on disk: atomic writes, a TinyDB storage, and our line layout.
+
+The file is plain TinyDB JSON (``TinyDB(path).all()`` reads it), written by us in a
+*canonical layout* that keeps large histories fast without a second file::
+
+    {"_meta": {"1": {"app": "triage-tui", "layout": 1, "schema": 2, "next_id": 4, "count": 3, "crc32": "…"}},
+    "_default": {
+    "1": {…one assessment…},
+    "2": {…},
+    "3": {…}
+    }}
+
+- one record per line, oldest first (by ``created_at``, then id), so the newest N are
+  the last N lines and ``history --limit 20`` parses 20 records, not 10 000;
+- ``crc32`` in the first line covers every byte after it. A file whose checksum matches
+  is exactly what a triage-tui writer produced after validating it, so a save can splice
+  one line in without parsing the rest. Any other file (hand-edited, written by TinyDB
+  itself, older schema) takes the slow path: parsed in full, checked, migrated, validated.
+
+Every write goes through :func:`atomic_write`: a temp file in the same directory,
+``fsync``, ``os.replace`` and an ``fsync`` of the directory. A kill at any instant leaves
+the old file or the new one; a failed write (full disk) leaves the old file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zlib
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+APP = "triage-tui"
+LAYOUT = 1
+RECORDS_TABLE = "_default"  # TinyDB's default table: `TinyDB(path).all()` lists the records
+META_TABLE = "_meta"
+
+HEAD_PREFIX = b'{"_meta": {"1": '
+HEAD_SUFFIX = b"},\n"
+BODY_PREFIX = b'"_default": {\n'
+BODY_SUFFIX = b"}}\n"
+SEP = b",\n"
+_TAIL = b"\n" + BODY_SUFFIX
+EMPTY_BODY = BODY_PREFIX + BODY_SUFFIX
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def temp_pattern(path: Path) -> str:
+    """Glob for our temp files next to ``path`` (left behind only by a killed writer)."""
+    return f".{path.name}.*.tmp"
+
+
+def atomic_write(path: Path, data: bytes | list[bytes | memoryview]) -> None:
+    """Replace ``path`` with ``data`` atomically; the new file is private (0600).
+
+    Raises OSError (ENOSPC, EFBIG, EACCES, …) with the previous file left as it was.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp: O_EXCL, mode 0600
+            for chunk in [data] if isinstance(data, bytes) else data:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename durable (best effort: not every filesystem allows it)."""
+    with suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temp files of writers that were killed. Call only while holding the lock."""
+    with suppress(OSError):
+        for stale in path.parent.glob(temp_pattern(path)):
+            with suppress(OSError):
+                stale.unlink()
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def record_line(doc_id: int, doc: dict[str, Any]) -> bytes:
+    """One record as a line of the ``_default`` table (no raw newline can occur in it)."""
+    return b'"%d": ' % doc_id + orjson.dumps(doc)
+
+
+def line_id(line: bytes) -> int:
+    return int(line[1 : line.index(b'"', 1)])
+
+
+def line_doc(line: bytes) -> dict[str, Any]:
+    return orjson.loads(line[line.index(b'": ') + 3 :])
+
+
+Chunks = list[bytes | memoryview]  # a body as pieces, so a splice copies nothing twice
+
+
+def crc(chunks: Chunks | bytes) -> str:
+    value = 0
+    for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
+        value = zlib.crc32(chunk, value)
+    return f"{value:08x}"
+
+
+def encode(body: Chunks, meta: dict[str, Any]) -> tuple[dict[str, Any], Chunks]:
+    """The whole file as chunks: the meta line (with the body's checksum), then the body."""
+    meta = {"app": APP, "layout": LAYOUT, **meta, "crc32": crc(body)}
+    return meta, [HEAD_PREFIX + orjson.dumps(meta) + HEAD_SUFFIX, *body]
+
+
+def body_from_lines(lines: list[bytes]) -> Chunks:
+    if not lines:
+        return [EMPTY_BODY]
+    return [BODY_PREFIX, SEP.join(lines), _TAIL]
+
+
+class Canonical:
+    """The records of a file in our layout: meta plus the body, split into lines lazily."""
+
+    def __init__(self, meta: dict[str, Any], body: bytes | Chunks, lines: list[bytes] | None = None):
+        self.meta = meta
+        self._body = body if isinstance(body, bytes) else None
+        self._chunks = None if isinstance(body, bytes) else body
+        self._lines = lines
+
+    @property
+    def body(self) -> bytes:
+        if self._body is None:
+            self._body = b"".join(self._chunks or [])
+            self._chunks = None
+        return self._body
+
+    def lines(self) -> list[bytes]:
+        """Every record line, oldest first."""
+        if self._lines is None:
+            body = self.body
+            inner = body[len(BODY_PREFIX) : -len(_TAIL)] if body != EMPTY_BODY else b""
+            self._lines = inner.split(SEP) if inner else []
+        return self._lines
+
+    def tail(self, n: int) -> list[bytes]:
+        """The last ``n`` record lines (oldest first), found from the end of the body."""
+        if n <= 0:
+            return []
+        if self._lines is not None:
+            return self._lines[-n:]
+        body = self.body
+        if body == EMPTY_BODY:
+            return []
+        out: list[bytes] = []
+        floor = len(BODY_PREFIX) - 1  # the newline that ends '"_default": {'
+        end = len(body) - len(_TAIL)
+        while len(out) < n:
+            newline = body.rfind(b"\n", floor, end)
+            out.append(body[newline + 1 : end])
+            if newline <= floor:
+                break
+            end = newline - 1  # before the "," of the separator
+        out.reverse()
+        return out
+
+    def last_line(self) -> bytes | None:
+        tail = self.tail(1)
+        return tail[0] if tail else None
+
+
+def decode_head(head: bytes) -> dict[str, Any] | None:
+    """The meta of our first line, or None if this is not our layout."""
+    if not head.startswith(HEAD_PREFIX) or not head.endswith(HEAD_SUFFIX):
+        return None
+    try:
+        meta = orjson.loads(head[len(HEAD_PREFIX) : -len(HEAD_SUFFIX)])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(meta, dict) or meta.get("app") != APP or meta.get("layout") != LAYOUT:
+        return None
+    return meta
+
+
+def decode_canonical(head: bytes, body: bytes) -> Canonical | None:
+    """The file (its first line and the rest) if it is in our layout with a matching
+    checksum, else None (take the slow path)."""
+    meta = decode_head(head)
+    if meta is None or meta.get("crc32") != crc(body):
+        return None
+    if body != EMPTY_BODY and not (body.startswith(BODY_PREFIX) and body.endswith(_TAIL)):
+        return None
+    return Canonical(meta=meta, body=body)
+
+
+# Splicing lines in or out of a canonical body, without parsing the other records.
+
+
+def body_append(body: bytes, lines: list[bytes]) -> Chunks:
+    """Add record lines after the last one."""
+    if not lines:
+        return [body]
+    if body == EMPTY_BODY:
+        return body_from_lines(lines)
+    return [memoryview(body)[: -len(_TAIL)], SEP, SEP.join(lines), _TAIL]
+
+
+def _find_line(body: bytes, doc_id: int) -> tuple[int, int] | None:
+    """(start, end) of the record line for ``doc_id`` (end excludes its separator)."""
+    start = body.find(b'\n"%d": ' % doc_id)
+    if start < 0:
+        return None
+    start += 1
+    end = body.index(b"\n", start)
+    if body[end - 1 : end] == b",":
+        end -= 1
+    return start, end
+
+
+def body_get(body: bytes, doc_id: int) -> bytes | None:
+    span = _find_line(body, doc_id)
+    return body[span[0] : span[1]] if span else None
+
+
+def body_replace(body: bytes, doc_id: int, line: bytes) -> Chunks:
+    span = _find_line(body, doc_id)
+    if span is None:
+        raise KeyError(doc_id)
+    view = memoryview(body)
+    return [view[: span[0]], line, view[span[1] :]]
+
+
+def body_remove(body: bytes, doc_id: int) -> Chunks:
+    span = _find_line(body, doc_id)
+    if span is None:
+        raise KeyError(doc_id)
+    start, end = span
+    view = memoryview(body)
+    if body[end : end + len(SEP)] == SEP:  # not the last line: drop it and its separator
+        return [view[:start], view[end + len(SEP) :]]
+    if start > len(BODY_PREFIX):  # the last of several: drop the separator before it
+        return [view[: start - len(SEP)], view[end:]]
+    return [EMPTY_BODY]
+
+
+# ----------------------------------------------------------------------------- TinyDB
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage: orjson in and out, atomic private writes, no file until a write.
+
+    ``TinyDB(path, storage=AtomicJSONStorage)`` works as usual. The history store uses the
+    same class for its slow path and writes its canonical layout through
+    :meth:`write_bytes`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self.path = Path(path)
+
+    def read_bytes(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        data = self.read_bytes()
+        if not data:
+            return None
+        return orjson.loads(data)
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.write_bytes(orjson.dumps(data))
+
+    def write_bytes(self, data: bytes | list[bytes | memoryview]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(self.path, data)

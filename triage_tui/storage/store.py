@@ -1,0 +1,629 @@
+"""HistoryStore: the assessment history in one TinyDB JSON file, safe to share.
+
+- Every change is one read-modify-write under a cross-process lock (``<file>.lock``,
+  the ``filelock`` package), reading the file afresh each time: two app or CLI processes
+  never lose each other's records. Ids are ours (``next_id`` in the ``_meta`` table), never
+  TinyDB's cached counter, and never reused after a delete.
+- Writes are atomic and private (see :mod:`.jsonfile`). A failed write leaves the previous
+  file intact and says so.
+- A corrupt or foreign file is never written to: every operation raises
+  :class:`CorruptStoreError` naming the file; :meth:`HistoryStore.recover` moves it aside
+  byte-for-byte and the history starts fresh. A missing file is an empty history; the file
+  is created by the first save.
+- Reads need no lock (a reader sees the old or the new file). The store keeps what it read
+  and re-reads only when the file changed on disk (inode, size, mtime), and validates a
+  record with pydantic only when it is handed out.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import shlex
+import stat as stat_mod
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+
+import orjson
+
+from ..domain.models import SCHEMA_VERSION, Assessment
+from ..domain.rubric import Decision
+from .jsonfile import (
+    APP,
+    EMPTY_BODY,
+    META_TABLE,
+    RECORDS_TABLE,
+    AtomicJSONStorage,
+    Canonical,
+    Chunks,
+    body_append,
+    body_from_lines,
+    body_get,
+    body_remove,
+    body_replace,
+    decode_canonical,
+    decode_head,
+    encode,
+    fsync_dir,
+    line_doc,
+    line_id,
+    record_line,
+    remove_stale_temps,
+)
+from .migrations import MigrationError, doc_version, migrate
+
+LOCK_TIMEOUT = 10.0  # seconds a writer waits for another process's save
+T = TypeVar("T")
+
+
+class StoreError(Exception):
+    """A history problem, as one line that names the file."""
+
+
+class CorruptStoreError(StoreError):
+    """The file is not a triage-tui history (corrupt or foreign): it is never written to."""
+
+
+class UnknownIdError(StoreError):
+    """No assessment with that id."""
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def stored_doc(a: Assessment, doc_id: int) -> dict[str, Any]:
+    """What the file keeps for one assessment: the record's JSON dump, with its id."""
+    data = a.model_dump(mode="json")
+    data["id"] = doc_id
+    return data
+
+
+def _validate(doc: dict[str, Any]) -> Assessment:
+    """A stored document → Assessment, checked by pydantic (imported on first use)."""
+    return Assessment.model_validate(doc)
+
+
+def _line_key(line: bytes) -> tuple[datetime, int]:
+    """File order: oldest first by created_at, then id."""
+    return (_utc(datetime.fromisoformat(line_doc(line)["created_at"])), line_id(line))
+
+
+@dataclass
+class _Snapshot:
+    sig: tuple[int, ...] | None  # None: no file
+    data: Canonical  # the records in canonical form (built in memory for other files)
+
+    @property
+    def next_id(self) -> int:
+        return int(self.data.meta.get("next_id", 1))
+
+    @property
+    def count(self) -> int:
+        return int(self.data.meta.get("count", 0))
+
+
+def _empty() -> _Snapshot:
+    return _Snapshot(None, Canonical(meta={"next_id": 1, "count": 0}, body=EMPTY_BODY))
+
+
+def _sig(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class HistoryStore:
+    """The history file. Cheap to create (no I/O here); safe across processes."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._snap: _Snapshot | None = None
+        self._models: dict[bytes, Assessment] = {}
+        self._mutex = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ messages
+
+    def _recover_hint(self) -> str:
+        return f"run 'triage recover --db {shlex.quote(str(self.path))}' to move it aside and start afresh"
+
+    def _corrupt(self, reason: str) -> CorruptStoreError:
+        return CorruptStoreError(
+            f"history file {self.path} {reason}; it was left untouched: {self._recover_hint()}"
+        )
+
+    def _newer(self, version: int) -> StoreError:
+        return StoreError(
+            f"history file {self.path} was written by a newer triage-tui (schema {version}; "
+            f"this version reads up to {SCHEMA_VERSION}): upgrade triage-tui to use it"
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def _read_file(self) -> tuple[tuple[int, ...] | None, bytes, bytes] | None:
+        """(signature, first line, rest) of the file, or None if there is none."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read history file {self.path}: {exc.strerror or exc}") from None
+        with os.fdopen(fd, "rb") as handle:
+            st = os.fstat(fd)
+            if not stat_mod.S_ISREG(st.st_mode):
+                raise StoreError(f"history file {self.path} is not a regular file")
+            try:
+                head = handle.readline()
+                rest = handle.read()
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot read history file {self.path}: {exc.strerror or exc}"
+                ) from None
+        return _sig(st), head, rest
+
+    def _snapshot(self, *, fresh: bool = False, locked: bool = False) -> _Snapshot:
+        """The records as on disk now, re-read only if the file changed.
+
+        ``locked`` (writers): also compare the checksum in the file's first line.
+        ``fresh``: always read the whole file."""
+        snap = self._snap
+        if snap is not None and not fresh:
+            try:
+                current: tuple[int, ...] | None = _sig(os.stat(self.path))
+            except FileNotFoundError:
+                current = None
+            except OSError:
+                current = ()  # let _read_file report it
+            if current == snap.sig and (
+                not locked or current is None or self._head_crc() == snap.data.meta.get("crc32")
+            ):
+                return snap
+        found = self._read_file()
+        snap = _empty() if found is None else _Snapshot(found[0], self._decode(found[1], found[2]))
+        if len(self._models) > 2 * snap.count + 64:
+            self._models.clear()
+        self._snap = snap
+        return snap
+
+    def _head_crc(self) -> str | None:
+        try:
+            with open(self.path, "rb") as handle:
+                meta = decode_head(handle.readline(4096))
+        except OSError:
+            return None
+        return meta.get("crc32") if meta else None
+
+    def _decode(self, head: bytes, rest: bytes) -> Canonical:
+        canon = decode_canonical(head, rest)
+        if canon is not None:
+            schema = canon.meta.get("schema")
+            next_id, count = canon.meta.get("next_id"), canon.meta.get("count")
+            if isinstance(schema, int) and schema > SCHEMA_VERSION:
+                raise self._newer(schema)
+            if schema == SCHEMA_VERSION and isinstance(next_id, int) and isinstance(count, int):
+                old = self._snap
+                if old is not None and old.data.meta.get("crc32") == canon.meta["crc32"] \
+                        and len(old.data.body) == len(rest):
+                    return old.data  # same content: keep its split lines
+                return canon
+        return self._decode_slow(head + rest)
+
+    def _decode_slow(self, data: bytes) -> Canonical:
+        """Any other file: parse it all, check the layout, migrate and validate every record."""
+        if not data:
+            return _empty().data  # an empty file is an empty TinyDB
+        try:
+            raw = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise self._corrupt(f"is not valid JSON ({exc})") from None
+        if not isinstance(raw, dict):
+            raise self._corrupt(f"is not a TinyDB file (top level is a {type(raw).__name__})")
+        others = sorted(set(raw) - {RECORDS_TABLE, META_TABLE})
+        if others:
+            raise self._corrupt(f"is not a triage-tui history (it has a table {others[0]!r})")
+        next_id = 1
+        if META_TABLE in raw:
+            meta = raw[META_TABLE]
+            info = meta.get("1") if isinstance(meta, dict) else None
+            if not isinstance(info, dict) or info.get("app") != APP:
+                raise self._corrupt("is not a triage-tui history (unknown _meta table)")
+            if isinstance(info.get("schema"), int) and info["schema"] > SCHEMA_VERSION:
+                raise self._newer(info["schema"])
+            if isinstance(info.get("next_id"), int):
+                next_id = info["next_id"]
+        table = raw.get(RECORDS_TABLE, {})
+        if not isinstance(table, dict):
+            raise self._corrupt("is not a TinyDB file (its _default table is not an object)")
+        items: list[Assessment] = []
+        for key, doc in table.items():
+            if not (key.isascii() and key.isdigit() and int(key) > 0):
+                raise self._corrupt(f"is not a TinyDB file (record key {key!r} is not a document id)")
+            if not isinstance(doc, dict):
+                raise self._corrupt(f"has a record {key} that is not an object")
+            version = doc_version(doc)
+            if version is not None and version > SCHEMA_VERSION:
+                raise self._newer(version)
+            try:
+                doc = migrate(doc)
+            except MigrationError as exc:
+                raise self._corrupt(f"has a record {key} that is not an assessment ({exc})") from None
+            items.append(self._checked({**doc, "id": int(key)}))
+        items.sort(key=lambda a: (_utc(a.created_at), a.id or 0))
+        lines = []
+        for a in items:
+            line = record_line(a.id or 0, stored_doc(a, a.id or 0))
+            self._models[line] = a
+            lines.append(line)
+        next_id = max([next_id, *(a.id + 1 for a in items if a.id)])
+        return Canonical(
+            meta={"schema": SCHEMA_VERSION, "next_id": next_id, "count": len(items)},
+            body=body_from_lines(lines),
+            lines=lines,
+        )
+
+    def _checked(self, doc: dict[str, Any]) -> Assessment:
+        from pydantic import ValidationError
+
+        try:
+            return _validate(doc)
+        except (ValidationError, ValueError, TypeError) as exc:
+            detail = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise self._corrupt(
+                f"has a record {doc.get('id')} that is not a valid assessment ({detail})"
+            ) from None
+
+    def _model(self, line: bytes) -> Assessment:
+        model = self._models.get(line)
+        if model is None:
+            doc_id = line_id(line)
+            try:
+                doc = line_doc(line)
+            except orjson.JSONDecodeError as exc:
+                raise self._corrupt(f"has a record {doc_id} that is not JSON ({exc})") from None
+            model = self._checked({**doc, "id": doc_id})
+            self._models[line] = model
+        return model
+
+    # ------------------------------------------------------------------ public reads
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def count(self) -> int:
+        with self._mutex:
+            return self._snapshot().count
+
+    def get(self, doc_id: int) -> Assessment:
+        """One assessment; UnknownIdError if there is none with that id."""
+        with self._mutex:
+            line = body_get(self._snapshot().data.body, doc_id)
+            if line is None:
+                raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
+            return self._model(line)
+
+    def all(self) -> list[Assessment]:
+        """Every assessment, newest first."""
+        return self.query()
+
+    def query(
+        self,
+        account: str | None = None,
+        decision: Decision | str | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+    ) -> list[Assessment]:
+        """Newest first. ``account``: case-insensitive substring of the account name;
+        ``text``: case-insensitive substring of the account or any text the CSM wrote."""
+        with self._mutex:
+            data = self._snapshot().data
+            filters = _Filters(account, decision, text)
+            if not filters.active:
+                lines = data.tail(limit) if limit is not None else data.lines()
+                return [self._model(line) for line in reversed(lines)]
+            found: list[Assessment] = []
+            for line in reversed(data.lines()):
+                if limit is not None and len(found) >= limit:
+                    break
+                if filters.maybe(line) and filters.match(line_doc(line)):
+                    found.append(self._model(line))
+            return found
+
+    def followups(self) -> list[Assessment]:
+        """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
+        with self._mutex:
+            pending = [
+                self._model(line)
+                for line in self._snapshot().data.lines()
+                if b'"checkin_done_at":null' in line and b'"resolved_at":null' not in line
+            ]
+        pending = [a for a in pending if a.followup_pending()]
+        return sorted(pending, key=lambda a: (a.checkin_due_at, a.id or 0))
+
+    def check(self) -> int:
+        """Read and validate every record; raise StoreError if the file is not healthy.
+
+        Returns the number of records."""
+        with self._mutex:
+            snap = self._snapshot(fresh=True)
+            for line in snap.data.lines():
+                self._model(line)
+            return snap.count
+
+    # ------------------------------------------------------------------ writing
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder for history file {self.path}: {exc.strerror or exc}"
+            ) from None
+        lock = FileLock(self.lock_path, mode=0o600, timeout=LOCK_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"history file {self.path} is busy: another triage process held its lock "
+                f"for {LOCK_TIMEOUT:g} s"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot lock history file {self.path}: {exc.strerror or exc}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _write(self, change: Callable[[_Snapshot], tuple[Chunks, dict[str, int], T]]) -> T:
+        """Lock → read afresh → change → atomic write → unlock."""
+        with self._mutex, self._locked():
+            snap = self._snapshot(locked=True)
+            body, meta, result = change(snap)
+            meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count, **meta}
+            meta, chunks = encode(body, meta)
+            remove_stale_temps(self.path)
+            try:
+                AtomicJSONStorage(self.path).write_bytes(chunks)
+            except OSError as exc:
+                raise StoreError(
+                    f"could not save to history file {self.path}: {exc.strerror or exc}; "
+                    "the previous file is unchanged"
+                ) from None
+            try:
+                sig: tuple[int, ...] | None = _sig(os.stat(self.path))
+            except OSError:
+                sig = ()
+            self._snap = _Snapshot(sig, Canonical(meta, body))
+            return result
+
+    def _new_line(self, a: Assessment, doc_id: int) -> tuple[bytes, Assessment]:
+        """Lay out one record. The domain's dataclasses check their own values; records
+        read back from the file are validated by pydantic."""
+        if not isinstance(a, Assessment) or not isinstance(a.created_at, datetime):
+            raise StoreError(f"not saved to {self.path}: not an assessment: {a!r:.80}")
+        try:
+            model = a.model_copy(update={"created_at": _utc(a.created_at), "id": doc_id})
+            line = record_line(doc_id, stored_doc(model, doc_id))
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"not saved to {self.path}: invalid assessment ({exc})") from None
+        self._models[line] = model
+        return line, model
+
+    def add(self, a: Assessment) -> Assessment:
+        """Save a new assessment; returns it with its new id."""
+        return self.add_many([a])[0]
+
+    def add_many(self, items: Iterable[Assessment]) -> list[Assessment]:
+        """Save several assessments in one write (demo data, imports, benchmarks).
+
+        Ids follow ``created_at`` order within the batch."""
+        batch = sorted(items, key=lambda a: _utc(a.created_at))
+
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], list[Assessment]]:
+            first = snap.next_id
+            made = [self._new_line(a, first + i) for i, a in enumerate(batch)]
+            lines = [line for line, _ in made]
+            last = snap.data.last_line()
+            if last is None or not lines or _line_key(last) <= _line_key(lines[0]):
+                body = body_append(snap.data.body, lines)  # the usual case: newest last
+            else:
+                body = body_from_lines(sorted([*snap.data.lines(), *lines], key=_line_key))
+            meta = {"next_id": first + len(batch), "count": snap.count + len(batch)}
+            return body, meta, [m for _, m in made]
+
+        return self._write(change)
+
+    def update(self, a: Assessment) -> Assessment:
+        """Replace a stored assessment (same id) with ``a``."""
+        if a.id is None:
+            raise StoreError(f"not saved to {self.path}: the assessment has no id")
+        doc_id = a.id
+
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Assessment]:
+            old = body_get(snap.data.body, doc_id)
+            if old is None:
+                raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
+            line, model = self._new_line(a, doc_id)
+            if _line_key(old)[0] == _utc(a.created_at):
+                body = body_replace(snap.data.body, doc_id, line)
+            else:  # its time changed: keep the file in time order
+                lines = [ln for ln in snap.data.lines() if line_id(ln) != doc_id]
+                bisect.insort(lines, line, key=_line_key)
+                body = body_from_lines(lines)
+            return body, {}, model
+
+        return self._write(change)
+
+    def _modify(self, doc_id: int, fn: Callable[[Assessment], Assessment | None]) -> Assessment:
+        """Read-modify-write one record under the lock; ``fn`` returns None for no change."""
+
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Assessment]:
+            old = body_get(snap.data.body, doc_id)
+            if old is None:
+                raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
+            current = self._model(old)
+            new = fn(current)
+            if new is None:
+                raise _NoChange(current)
+            line, model = self._new_line(new, doc_id)
+            return body_replace(snap.data.body, doc_id, line), {}, model
+
+        try:
+            return self._write(change)
+        except _NoChange as unchanged:
+            return unchanged.assessment
+
+    def resolve(
+        self, doc_id: int, satisfaction: int, note: str = "", now: datetime | None = None
+    ) -> Assessment:
+        """Mark resolved with the customer's satisfaction (1-5); records when."""
+        if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) \
+                or not 1 <= satisfaction <= 5:
+            raise StoreError(f"satisfaction must be 1-5, got {satisfaction!r}")
+        when = _utc(now or datetime.now(timezone.utc))
+
+        def fn(a: Assessment) -> Assessment:
+            if a.resolved_at is not None:
+                raise StoreError(
+                    f"assessment #{doc_id} was already resolved on "
+                    f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})"
+                )
+            return a.model_copy(
+                update={"resolved_at": when, "satisfaction": satisfaction, "resolution_note": note}
+            )
+
+        return self._modify(doc_id, fn)
+
+    def checkin(self, doc_id: int, now: datetime | None = None) -> Assessment:
+        """Mark the post-escalation check-in done (no change if it already is)."""
+        when = _utc(now or datetime.now(timezone.utc))
+
+        def fn(a: Assessment) -> Assessment | None:
+            if a.resolved_at is None:
+                raise StoreError(
+                    f"assessment #{doc_id} is not resolved yet: the check-in follows the "
+                    f"resolution (triage resolve {doc_id} --satisfaction N)"
+                )
+            if not a.decision.escalates:
+                raise StoreError(
+                    f"assessment #{doc_id} was handled without escalating: "
+                    "no post-escalation check-in is due"
+                )
+            if a.checkin_done_at is not None:
+                return None
+            return a.model_copy(update={"checkin_done_at": when})
+
+        return self._modify(doc_id, fn)
+
+    def delete(self, doc_id: int) -> None:
+        """Remove one assessment (its id is never given out again)."""
+
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], None]:
+            try:
+                body = body_remove(snap.data.body, doc_id)
+            except KeyError:
+                raise UnknownIdError(f"no assessment #{doc_id} in {self.path}") from None
+            return body, {"count": snap.count - 1}, None
+
+        self._write(change)
+
+    def recover(self, now: datetime | None = None) -> Path | None:
+        """Move a corrupt or foreign file aside (renamed, byte-for-byte) so a new history
+        can start. Returns where it went, or None when the file is missing or healthy."""
+        with self._mutex, self._locked():
+            if not self.path.exists():
+                return None
+            try:
+                self.check()
+                return None
+            except CorruptStoreError:
+                pass
+            return self._move_aside("corrupt", now)
+
+    def archive(self, label: str, now: datetime | None = None) -> Path | None:
+        """Move the file aside as ``<name>.<label>-<timestamp>`` whatever it holds (the
+        demo's --force); the history starts empty. None if there was no file."""
+        with self._mutex, self._locked():
+            if not self.path.exists():
+                return None
+            return self._move_aside(label, now)
+
+    def _move_aside(self, label: str, now: datetime | None) -> Path:
+        stamp = f"{_utc(now or datetime.now(timezone.utc)):%Y%m%dT%H%M%SZ}"
+        target = self.path.with_name(f"{self.path.name}.{label}-{stamp}")
+        n = 2
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.{label}-{stamp}-{n}")
+            n += 1
+        try:
+            os.rename(self.path, target)
+        except OSError as exc:
+            raise StoreError(f"cannot move {self.path} aside: {exc.strerror or exc}") from None
+        fsync_dir(self.path.parent)
+        self._snap = None
+        self._models.clear()
+        return target
+
+
+class _NoChange(Exception):
+    def __init__(self, assessment: Assessment) -> None:
+        self.assessment = assessment
+
+
+def _first_error(exc: Any) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(part) for part in err["loc"]) or "record"
+    return f"{loc}: {err['msg']}"
+
+
+_TEXT_FIELDS = ("account", "situation", "ask", "comms", "resolution_note")
+
+
+class _Filters:
+    """History filters on raw documents, with a byte-level pre-check per line so most
+    records are never parsed."""
+
+    def __init__(self, account: str | None, decision: Decision | str | None, text: str | None):
+        self.account = account.casefold() if account else None
+        self.decision = Decision(decision) if decision else None
+        self.text = text.casefold() if text else None
+        self.active = bool(self.account or self.decision or self.text)
+        self._needles = [
+            n.encode() for n in (self.account, self.text)
+            if n and n.isascii() and n.isprintable() and '"' not in n and "\\" not in n
+        ]
+        self._decision_bytes = (
+            b'"decision":"%s"' % self.decision.value.encode() if self.decision else None
+        )
+
+    def maybe(self, line: bytes) -> bool:
+        """False only when the record certainly does not match."""
+        if self._decision_bytes is not None and self._decision_bytes not in line:
+            return False
+        if self._needles and line.isascii():
+            lowered = line.lower()
+            return all(needle in lowered for needle in self._needles)
+        return True
+
+    def match(self, doc: dict[str, Any]) -> bool:
+        if self.decision is not None and doc.get("decision") != self.decision.value:
+            return False
+        if self.account is not None and self.account not in str(doc.get("account", "")).casefold():
+            return False
+        if self.text is not None:
+            rationale = doc.get("rationale") or {}
+            texts = [str(doc.get(k) or "") for k in _TEXT_FIELDS]
+            texts += [str(v) for v in rationale.values()] if isinstance(rationale, dict) else []
+            if not any(self.text in t.casefold() for t in texts):
+                return False
+        return True

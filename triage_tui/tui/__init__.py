@@ -1,0 +1,1 @@
+"""The Textual app: app shell, screens and widgets. Imported only when the TUI opens."""

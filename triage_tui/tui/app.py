@@ -1,0 +1,244 @@
+"""The app shell: modes (assess / history / review), global keys, help, palette, theme.
+
+Startup is a feature: this module imports only what the first frame needs. The
+history store, Jinja2 and the Markdown widget are imported later, inside the
+functions and workers that use them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+
+from ..domain.settings import Settings
+
+if TYPE_CHECKING:
+    from ..domain.models import Draft
+    from .screens.assess import AssessScreen
+
+TITLE = "triage"
+SUB_TITLE = "escalation triage"
+
+
+def _assess_screen() -> Screen[Any]:
+    from .screens.assess import AssessScreen
+
+    return AssessScreen()
+
+
+def _history_screen() -> Screen[Any]:
+    from .screens.history import HistoryScreen
+
+    return HistoryScreen()
+
+
+def _review_screen() -> Screen[Any]:
+    from .screens.review import ReviewScreen
+
+    return ReviewScreen()
+
+
+class TriageApp(App[None]):
+    """The escalation triage app. Build it with `make_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = TITLE
+    SUB_TITLE = SUB_TITLE
+
+    MODES = {
+        "assess": _assess_screen,
+        "history": _history_screen,
+        "review": _review_screen,
+    }
+    DEFAULT_MODE = "assess"
+
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", priority=True),
+        Binding("f2", "switch_mode('assess')", "Assess", id="app.assess", priority=True),
+        Binding("f3", "switch_mode('history')", "History", id="app.history", priority=True),
+        Binding("f4", "switch_mode('review')", "Review", id="app.review", priority=True),
+        Binding("escape", "back", "Back", id="app.back"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path,
+        settings: Settings,
+        *,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.settings = settings
+        self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
+        self._store: Any = None
+        self._saved_theme = self._load_state().get("theme")
+        if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
+
+    # ----------------------------------------------------------------- keys
+
+    async def on_event(self, event: events.Event) -> None:
+        """Resolve key bindings of non-text widgets at once, against the current focus.
+
+        Textual forwards a key to the focused widget's queue and resolves its (non
+        priority) bindings only when it bubbles back, against whatever has focus *then*.
+        A fast sequence such as "Tab 5 Tab l l" (a script in tmux, a quick typist) would
+        land on the wrong slider. Text fields keep the normal path so typing stays ordered.
+        """
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and self.focused is not None
+            and not self._is_text_field(self.focused)
+            and not isinstance(self.screen, ModalScreen)
+        ):
+            if await self._check_bindings(event.key, priority=True):
+                return
+            if await self._check_bindings(event.key):
+                return
+        await super().on_event(event)
+
+    @staticmethod
+    def _is_text_field(widget: object) -> bool:
+        from textual.widgets import Input, TextArea
+
+        return isinstance(widget, (Input, TextArea))
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def today(self):  # -> date
+        return self.now().astimezone().date()
+
+    # ----------------------------------------------------------------- the store
+
+    def store(self) -> Any:
+        """The history store, opened on first use (call from a worker thread)."""
+        if self._store is None:
+            from ..storage import HistoryStore
+
+            self._store = HistoryStore(self.db_path)
+        return self._store
+
+    # ----------------------------------------------------------------- theme (UI state)
+
+    @staticmethod
+    def _state_file() -> Path:
+        from ..paths import state_path
+
+        return state_path()
+
+    def _load_state(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self._state_file().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _remember_theme(self, theme: Any) -> None:
+        name = getattr(theme, "name", None)
+        if not name or name == self._saved_theme:
+            return
+        self._saved_theme = name
+        state = self._load_state()
+        state["theme"] = name
+        path = self._state_file()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            self.notify(f"Could not remember the theme: {exc}", severity="warning")
+
+    # ----------------------------------------------------------------- navigation
+
+    @property
+    def assess_screen(self) -> AssessScreen:
+        from .screens.assess import AssessScreen
+
+        stack = self._screen_stacks.get("assess") or []
+        for screen in stack:
+            if isinstance(screen, AssessScreen):
+                return screen
+        raise LookupError("the assess screen is not open")
+
+    def load_draft(self, draft: Draft) -> None:
+        """Open `draft` on the assess screen as a new, unsaved assessment."""
+
+        def load() -> None:
+            self.assess_screen.load_draft(draft)
+
+        while isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        self.switch_mode("assess")
+        self.call_after_refresh(load)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.settings))
+
+    def action_back(self) -> None:
+        if isinstance(self.screen, ModalScreen):
+            self.screen.dismiss()
+        elif self.current_mode != "assess":
+            self.switch_mode("assess")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        modal = isinstance(self.screen, ModalScreen)
+        if action == "switch_mode":
+            if modal:
+                return False
+            return parameters[0] != self.current_mode
+        if action == "back":
+            return modal or self.current_mode != "assess"
+        return True
+
+
+    # ----------------------------------------------------------------- palette
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from .screens.assess import AssessScreen
+
+        if isinstance(screen, AssessScreen):
+            yield SystemCommand("Save", "Save this assessment to the history (ctrl+s)", screen.action_save)
+            yield SystemCommand("Export brief", "Write the brief to a markdown file (ctrl+o)", screen.action_export)
+            yield SystemCommand("Copy brief", "Copy the markdown brief to the clipboard (ctrl+y)", screen.action_copy_brief)
+            yield SystemCommand("New assessment", "Start over with every score at 1 (ctrl+n)", screen.action_new)
+        modes = (
+            ("assess", "Assess", "Score a situation and decide (F2)"),
+            ("history", "History", "Browse past assessments (F3)"),
+            ("review", "Review", "The monthly pattern review (F4)"),
+        )
+        for mode, title, help_text in modes:
+            if mode != self.current_mode:
+                yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
+        yield SystemCommand("Help", "Keys and the scoring rubric (F1)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+
+def make_app(
+    db_path: Path,
+    settings: Settings,
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> TriageApp:
+    """The one factory for the CLI, the tests, the screenshots and the benchmarks."""
+    return TriageApp(db_path=db_path, settings=settings, now=now)

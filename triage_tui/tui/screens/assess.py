@@ -1,0 +1,661 @@
+"""The assess screen: the draft on the left, the live verdict on the right.
+
+Every change on the left rebuilds the Draft and calls the pure engine (`evaluate`);
+the score / decision / route / warnings panel is updated synchronously (cheap Static
+updates), while the Markdown preview of the brief is debounced because rendering
+Markdown is slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.markup import escape
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+from ...domain.engine import (
+    account_value_reason,
+    add_business_days,
+    evaluate,
+    final_decision,
+    suggest_account_value,
+)
+from ...domain.models import Draft, Evaluation, Rationale, Scores
+from ...domain.rubric import (
+    BAND_BY_DECISION,
+    DEFAULT_DEADLINE_BUSINESS_DAYS,
+    DIMENSIONS,
+    ISSUE_TYPES,
+    SIGNALS,
+    TOTAL_MAX,
+    WARNINGS,
+    Dimension,
+    IssueType,
+    Signal,
+    Strategic,
+)
+from ..widgets.bandbar import BandBar
+from ..widgets.slider import Slider
+
+if TYPE_CHECKING:
+    from ...domain.models import Assessment
+    from ..app import TriageApp
+
+PREVIEW_DELAY = 0.2  # seconds of quiet before the Markdown preview re-renders
+
+STRATEGIC_ORDER = (Strategic.NONE, Strategic.MODERATE, Strategic.HIGH)
+
+
+class DateError(ValueError):
+    pass
+
+
+def parse_day(text: str) -> date | None:
+    """'' → None; YYYY-MM-DD → date; anything else raises DateError with a short reason."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        raise DateError("use YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DateError("not a real date") from None
+
+
+def parse_arr(text: str) -> float | None:
+    """'' → None; 42000, 42,000, 42k, 1.2m → amount; else ValueError."""
+    if not text.strip():
+        return None
+    from argparse import ArgumentTypeError
+
+    from ...cli import parse_amount
+
+    try:
+        return parse_amount(text)
+    except ArgumentTypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class AssessScreen(Screen[None]):
+    """The split screen: draft on the left, live verdict and brief on the right."""
+
+    AUTO_FOCUS = "#account"
+
+    # ctrl+s/o/n are not priority bindings on purpose: they travel through the focused
+    # widget's queue, so keys typed just before them (a fast script, a paste) have been
+    # applied when the action reads the form. Tab *is* priority so focus moves at once and
+    # the keys typed right after it reach the next field (e.g. "Acme<Tab>5").
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="assess.save"),
+        Binding("ctrl+o", "export", "Export", id="assess.export"),
+        Binding("ctrl+y", "copy_brief", "Copy", id="assess.copy", priority=True),
+        Binding("ctrl+n", "new", "New", id="assess.new"),
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="assess.next"),
+        Binding(
+            "shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
+            id="assess.previous",
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._draft = Draft()
+        self._evaluation: Evaluation | None = None
+        self._baseline: dict[str, Any] | None = None
+        self._by_user_edited = False
+        self._by_auto: date | None = None
+        self._why_value_auto = ""
+        self._preview_timer: Timer | None = None
+        self._preview_widget: Any = None
+        self._last_panel: dict[str, str] = {}
+        self._date_errors: dict[str, str] = {}
+        self._arr_error = ""
+
+    @property
+    def triage(self) -> TriageApp:
+        return self.app  # type: ignore[return-value]
+
+    # ----------------------------------------------------------------- compose
+
+    def compose(self) -> ComposeResult:
+        settings = self.triage.settings
+        fmt = settings.rubric_fmt()
+        yield Header()
+        with Horizontal(id="split"):
+            with VerticalScroll(id="form"):
+                yield Label("Account", classes="field-label")
+                yield Input(placeholder="Account name (required to save)", id="account")
+                yield Static("", id="account-error", classes="validation")
+                yield Label("Scores", classes="section")
+                for dim in Dimension:
+                    spec = DIMENSIONS[dim]
+                    yield Slider(
+                        spec.label,
+                        {n: spec.level_text(n, **fmt) for n in range(1, 6)},
+                        id=dim.value,
+                    )
+                yield Label("Why these scores", classes="section")
+                for dim in Dimension:
+                    yield Input(
+                        placeholder=f"Why {DIMENSIONS[dim].phrase}…",
+                        id=f"why-{dim.value}",
+                        classes="why",
+                    )
+                yield Label("Account value helper", classes="section")
+                with Horizontal(id="arr-row"):
+                    yield Input(placeholder=f"ARR ({settings.currency}), e.g. 42k", id="arr")
+                    with RadioSet(id="strategic"):
+                        for tier in STRATEGIC_ORDER:
+                            yield RadioButton(tier.value.capitalize(), id=f"strategic-{tier.value}")
+                yield Static(
+                    "ARR and strategic tier suggest the account value.",
+                    id="arr-hint",
+                    classes="hint",
+                )
+                yield Label("Issue type", classes="section")
+                yield OptionList(
+                    *(
+                        Option(
+                            Content.assemble(
+                                (spec.label, "bold"), "\n", ("→ " + settings.route_to(key), "$text-muted")
+                            ),
+                            id=key.value,
+                        )
+                        for key, spec in ISSUE_TYPES.items()
+                    ),
+                    id="issue-type",
+                )
+                yield Label("Escalation signals", classes="section")
+                for signal, text in SIGNALS.items():
+                    yield Checkbox(text, id=f"signal-{signal.value}", classes="signal")
+                yield Checkbox(
+                    "My manager would be surprised to hear this from the customer",
+                    id="manager-surprised",
+                )
+                yield Label("Open since (YYYY-MM-DD)", classes="field-label")
+                with Horizontal(classes="date-row"):
+                    yield Input(placeholder="YYYY-MM-DD", id="open-since", classes="date")
+                    yield Static("", id="open-since-error", classes="validation")
+                yield Label("Situation", classes="field-label")
+                yield TextArea(id="situation", soft_wrap=True, show_line_numbers=False)
+                yield Label("Specific ask (what, from whom)", classes="field-label")
+                yield Input(placeholder="What you need, from whom", id="ask")
+                yield Label("By when (YYYY-MM-DD)", classes="field-label")
+                with Horizontal(classes="date-row"):
+                    yield Input(placeholder="YYYY-MM-DD", id="by", classes="date")
+                    yield Static("", id="by-error", classes="validation")
+                yield Label("Customer communication", classes="field-label")
+                yield Input(placeholder="What you tell the customer, and when", id="comms")
+            with VerticalScroll(id="side"):
+                with Vertical(id="verdict"):
+                    yield Static("", id="total")
+                    yield BandBar(id="band")
+                    yield Static("", id="decision")
+                    yield Static("", id="route")
+                    yield Static("", id="why")
+                    yield Static("", id="warnings")
+                yield Static("Brief preview", id="preview-title", classes="section")
+                yield Vertical(id="preview")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._sliders = {dim: self.query_one(f"#{dim.value}", Slider) for dim in Dimension}
+        self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
+        self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
+        self._inputs = {
+            name: self.query_one(f"#{name}", Input)
+            for name in ("account", "arr", "open-since", "ask", "by", "comms")
+        }
+        self._strategic = self.query_one("#strategic", RadioSet)
+        self._strategic_buttons = list(self._strategic.query(RadioButton))
+        self._issue_type = self.query_one("#issue-type", OptionList)
+        self._issue_type.highlighted = 0
+        self._manager = self.query_one("#manager-surprised", Checkbox)
+        self._situation = self.query_one("#situation", TextArea)
+        self._total = self.query_one("#total", Static)
+        self._band = self.query_one("#band", BandBar)
+        self._decision = self.query_one("#decision", Static)
+        self._route = self.query_one("#route", Static)
+        self._why_panel = self.query_one("#why", Static)
+        self._warnings = self.query_one("#warnings", Static)
+        self.recompute()
+        self._baseline = self._comparable(self._draft)
+        self._schedule_preview()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below ~84 columns the palette hint would push the last keys off the footer;
+        # ctrl+p still works and is listed in F1 help.
+        self.query_one(Footer).show_command_palette = event.size.width >= 84
+
+    # ----------------------------------------------------------------- reading the form
+
+    def _read_draft(self) -> Draft:
+        inputs = self._inputs
+        self._date_errors = {}
+        open_since = self._read_date("open-since")
+        if open_since is not None and open_since > self.triage.today():
+            self._date_errors["open-since"] = "is in the future"
+            open_since = None
+        by = self._read_date("by")
+        try:
+            arr = parse_arr(inputs["arr"].value)
+            self._arr_error = ""
+        except ValueError:
+            arr, self._arr_error = None, "ARR must be an amount like 42000 or 42k"
+        highlighted = self._issue_type.highlighted
+        issue_type = list(IssueType)[highlighted] if highlighted is not None else IssueType.PRODUCT_DEFECT
+        return Draft(
+            account=inputs["account"].value.strip(),
+            arr=arr,
+            strategic=self._read_strategic(),
+            scores=Scores(**{d.value: s.value for d, s in self._sliders.items()}),
+            rationale=Rationale(**{d.value: w.value for d, w in self._why.items()}),
+            issue_type=issue_type,
+            signals=[s for s, box in self._signals.items() if box.value],
+            manager_surprised=self._manager.value,
+            open_since=open_since,
+            situation=self._situation.text,
+            ask=inputs["ask"].value,
+            by=by,
+            comms=inputs["comms"].value,
+        )
+
+    def _read_date(self, name: str) -> date | None:
+        try:
+            return parse_day(self._inputs[name].value)
+        except DateError as exc:
+            self._date_errors[name] = str(exc)
+            return None
+
+    def _read_strategic(self) -> Strategic | None:
+        for tier, button in zip(STRATEGIC_ORDER, self._strategic_buttons):
+            if button.value:
+                return tier
+        return None
+
+    # ----------------------------------------------------------------- live update
+
+    def recompute(self) -> None:
+        """Rebuild the draft from the form, evaluate it, update the panel (cheap)."""
+        draft = self._read_draft()
+        decision = final_decision(draft.scores.total, draft.manager_surprised)
+        if not self._by_user_edited:
+            auto = add_business_days(self.triage.today(), DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
+            if auto != self._by_auto or self._inputs["by"].value != auto.isoformat():
+                self._by_auto = auto
+                by_input = self._inputs["by"]
+                with self.prevent(Input.Changed):
+                    by_input.value = auto.isoformat()
+                self._date_errors.pop("by", None)
+            draft.by = auto
+        evaluation = evaluate(draft, self.triage.settings, today=self.triage.today())
+        self._draft, self._evaluation = draft, evaluation
+        self._update_panel(draft, evaluation)
+        self._update_validation()
+
+    def _set(self, widget: Static, key: str, content: str) -> None:
+        """Update a Static only when its text changed (avoids needless layout)."""
+        if self._last_panel.get(key) != content:
+            self._last_panel[key] = content
+            widget.update(content)
+
+    def _update_panel(self, draft: Draft, ev: Evaluation) -> None:
+        band = BAND_BY_DECISION[ev.decision]
+        colour = f"${band.style}"
+        self._set(self._total, "total", f"Total [b]{ev.total}[/b]/{TOTAL_MAX}")
+        self._band.total = ev.total
+        decision = f"[b {colour}]● {escape(band.label)}[/]\n[$text-muted]{escape(band.summary)}.[/]"
+        if ev.raised_by_manager_surprise:
+            score_band = BAND_BY_DECISION[ev.score_decision].label.lower()
+            decision += f"\n[{colour}]Raised from {escape(score_band)} by the manager-surprise test.[/]"
+        self._set(self._decision, "decision", decision)
+        if ev.route is not None:
+            route = (
+                f"[b]Route to[/b] [b $primary]{escape(ev.route.to)}[/]\n"
+                f"[$text-muted]{escape(ev.route.when)}[/]"
+            )
+            if draft.by is not None:
+                route += f"\n[b]By[/b] {draft.by.isoformat()}"
+        else:
+            route = "[b]Route[/b] [$text-muted]no escalation: handle it yourself[/]"
+            if draft.by is not None:
+                route += f"\n[b]By[/b] {draft.by.isoformat()}"
+        self._set(self._route, "route", route)
+        lines = [f"[b]Why[/b] {escape(ev.why.text)}"]
+        for what_if in (ev.what_if.up, ev.what_if.down):
+            if what_if is not None:
+                lines.append(f"[b]What if[/b] {escape(what_if.text)}")
+        self._set(self._why_panel, "why", "\n".join(lines))
+        if ev.warnings:
+            items = []
+            for warning in ev.warnings:
+                title = WARNINGS[warning.code][0]
+                rest = warning.message[len(title) :].lstrip(": ")
+                items.append(f"[b $warning]⚠ {escape(title)}:[/] [$text-muted]{escape(rest)}[/]")
+            warnings = "\n".join(items)
+        else:
+            warnings = "[$success]✓ No warnings[/]"
+        self._set(self._warnings, "warnings", warnings)
+        self._decision.set_classes(f"decision-{ev.decision.value}")
+
+    def _update_validation(self) -> None:
+        for name in ("open-since", "by"):
+            message = self._date_errors.get(name, "")
+            self._inputs[name].set_class(bool(message), "-invalid")
+            error = self.query_one(f"#{name}-error", Static)
+            self._set(error, f"{name}-error", f"✗ {message}" if message else "")
+        hint = self.query_one("#arr-hint", Static)
+        self._inputs["arr"].set_class(bool(self._arr_error), "-invalid")
+        if self._arr_error:
+            self._set(hint, "arr-hint", f"[$error]✗ {escape(self._arr_error)}[/]")
+        elif self._draft.arr is not None or self._draft.strategic is not None:
+            value = suggest_account_value(self._draft.arr, self._draft.strategic, self.triage.settings)
+            reason = account_value_reason(self._draft.arr, self._draft.strategic, self.triage.settings)
+            self._set(hint, "arr-hint", f"{escape(reason)} → suggests account value [b]{value}[/b]")
+        else:
+            self._set(hint, "arr-hint", "ARR and strategic tier suggest the account value.")
+        if self._draft.account:
+            self._set_account_error("")
+
+    def _set_account_error(self, message: str) -> None:
+        self._inputs["account"].set_class(bool(message), "-invalid")
+        self._set(self.query_one("#account-error", Static), "account-error", f"✗ {message}" if message else "")
+
+    # ----------------------------------------------------------------- events
+
+    @on(Slider.Changed)
+    @on(Checkbox.Changed)
+    @on(TextArea.Changed)
+    def _form_changed(self) -> None:
+        self.recompute()
+        self._schedule_preview()
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "by":
+            self._by_user_edited = True
+        self.recompute()
+        if event.input.id == "arr":
+            self._apply_account_value_suggestion()
+        self._schedule_preview()
+
+    @on(RadioSet.Changed, "#strategic")
+    def _strategic_changed(self) -> None:
+        self.recompute()
+        self._apply_account_value_suggestion()
+        self._schedule_preview()
+
+    @on(OptionList.OptionHighlighted, "#issue-type")
+    def _type_changed(self) -> None:
+        self.recompute()
+        self._schedule_preview()
+
+    def _apply_account_value_suggestion(self) -> None:
+        draft = self._draft
+        if self._arr_error or (draft.arr is None and draft.strategic is None):
+            return
+        settings = self.triage.settings
+        value = suggest_account_value(draft.arr, draft.strategic, settings)
+        self._sliders[Dimension.ACCOUNT_VALUE].value = value
+        why = self._why[Dimension.ACCOUNT_VALUE]
+        if not why.value.strip() or why.value == self._why_value_auto:
+            reason = account_value_reason(draft.arr, draft.strategic, settings)
+            self._why_value_auto = f"{reason} (suggested {value})"
+            with self.prevent(Input.Changed):
+                why.value = self._why_value_auto
+        self.recompute()
+
+    # ----------------------------------------------------------------- preview (debounced)
+
+    def _schedule_preview(self) -> None:
+        if self._preview_timer is None:
+            self._preview_timer = self.set_timer(PREVIEW_DELAY, self._update_preview)
+        else:
+            self._preview_timer.reset()
+            self._preview_timer.resume()
+
+    def current_assessment(self) -> Assessment:
+        from ...domain.engine import assess
+
+        return assess(self._draft, self.triage.settings, now=self.triage.now())
+
+    def render_brief(self) -> str:
+        from ...domain.brief import render_brief
+
+        return render_brief(self.current_assessment(), self.triage.settings)
+
+    async def _update_preview(self) -> None:
+        self._preview_timer = None
+        try:
+            text = self.render_brief()
+        except Exception as exc:  # a user template can fail in many ways
+            text = f"**Cannot render the brief:** {exc}"
+        if self._preview_widget is None:
+            from textual.widgets import Markdown
+
+            self._preview_widget = Markdown(text, id="brief")
+            await self.query_one("#preview", Vertical).mount(self._preview_widget)
+        else:
+            await self._preview_widget.update(text)
+
+    # ----------------------------------------------------------------- dirty tracking
+
+    def _comparable(self, draft: Draft) -> dict[str, Any]:
+        data = draft.model_dump()
+        if not self._by_user_edited:
+            data["by"] = None
+        if data["rationale"]["account_value"] == self._why_value_auto:
+            data["rationale"]["account_value"] = ""
+        return data
+
+    @property
+    def dirty(self) -> bool:
+        return self._baseline is not None and self._comparable(self._draft) != self._baseline
+
+    # ----------------------------------------------------------------- loading a draft
+
+    def load_draft(self, draft: Draft) -> None:
+        """Put `draft` in the form as a new, unsaved assessment (also used by ctrl+n)."""
+        prevented = (
+            Input.Changed, Slider.Changed, Checkbox.Changed, TextArea.Changed,
+            RadioSet.Changed, RadioButton.Changed, OptionList.OptionHighlighted,
+        )
+        with self.prevent(*prevented):
+            self._inputs["account"].value = draft.account
+            self._inputs["arr"].value = "" if draft.arr is None else f"{draft.arr:g}"
+            pressed = None
+            for tier, button in zip(STRATEGIC_ORDER, self._strategic_buttons):
+                button.value = tier is draft.strategic
+                if button.value:
+                    pressed = button
+            # RadioSet tracks the pressed button from messages we just prevented.
+            self._strategic._pressed_button = pressed
+            for dim, slider in self._sliders.items():
+                slider.value = draft.scores[dim]
+                self._why[dim].value = draft.rationale[dim]
+            self._issue_type.highlighted = list(IssueType).index(draft.issue_type)
+            for signal, box in self._signals.items():
+                box.value = signal in draft.signals
+            self._manager.value = draft.manager_surprised
+            self._inputs["open-since"].value = draft.open_since.isoformat() if draft.open_since else ""
+            self._situation.load_text(draft.situation)
+            self._inputs["ask"].value = draft.ask
+            self._inputs["comms"].value = draft.comms
+            self._by_user_edited = draft.by is not None
+            self._by_auto = None
+            self._why_value_auto = ""
+            self._inputs["by"].value = draft.by.isoformat() if draft.by else ""
+            self.recompute()
+        self._set_account_error("")
+        self._baseline = self._comparable(self._draft)
+        self._schedule_preview()
+        self._form_scroll_home()
+        self._inputs["account"].focus()
+
+    def _form_scroll_home(self) -> None:
+        self.query_one("#form", VerticalScroll).scroll_home(animate=False)
+
+    # ----------------------------------------------------------------- actions
+
+    async def settle(self) -> None:
+        """Let text fields finish the keys already sent to them (a paste, a fast script),
+        so an action reads what was typed just before it."""
+        for _ in range(100):
+            pending = any(
+                not getattr(field, "_message_queue").empty()
+                for field in (*self._inputs.values(), *self._why.values(), self._situation)
+            )
+            if not pending:
+                return
+            await asyncio.sleep(0.002)
+
+    def _require_account(self, what: str) -> bool:
+        if self._draft.account:
+            return True
+        self._set_account_error(f"an account name is needed to {what}")
+        self.notify(f"Give an account name to {what}.", title="Account missing", severity="error")
+        self._inputs["account"].focus()
+        return False
+
+    async def action_save(self) -> None:
+        await self.settle()
+        self.recompute()
+        if not self._require_account("save"):
+            return
+        self._save(self.current_assessment(), self._comparable(self._draft))
+
+    @work(thread=True, group="save")
+    def _save(self, assessment: Assessment, snapshot: dict[str, Any]) -> None:
+        try:
+            from ...storage import StoreError
+        except ImportError:
+            StoreError = OSError  # noqa: N806 - the store is not installed yet
+        try:
+            saved = self.triage.store().add(assessment)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not saved", severity="error", timeout=10)
+            return
+        except (ImportError, OSError) as exc:
+            self.app.call_from_thread(
+                self.notify, f"Cannot save: {exc}", title="Not saved", severity="error", timeout=10
+            )
+            return
+        self.app.call_from_thread(self._saved, saved, snapshot)
+
+    def _saved(self, saved: Assessment, snapshot: dict[str, Any]) -> None:
+        self._baseline = snapshot
+        ident = f"#{saved.id} " if getattr(saved, "id", None) is not None else ""
+        label = BAND_BY_DECISION[saved.decision].label.lower()
+        self.notify(
+            f"{ident}{saved.account}: {saved.total}/{TOTAL_MAX}, {label}.",
+            title="Saved to history",
+        )
+
+    async def action_export(self) -> None:
+        await self.settle()
+        self.recompute()
+        if not self._require_account("export the brief"):
+            return
+        from ...export import safe_filename
+        from .export import ExportScreen
+
+        name = safe_filename(self._draft.account, self.triage.today())
+        self.app.push_screen(ExportScreen(name, Path.cwd()), callback=self._export_chosen)
+
+    def _export_chosen(self, path: Path | None) -> None:
+        if path is None:
+            return
+        if path.is_file():
+            from .confirm import ConfirmScreen
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._export(path, overwrite=True)
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"{path.name} already exists in {path.parent}.\nOverwrite it?",
+                    title="Overwrite file?",
+                    yes="Overwrite",
+                    no="Cancel",
+                ),
+                callback=answered,
+            )
+        else:
+            self._export(path, overwrite=False)
+
+    @work(thread=True, group="export")
+    def _export(self, path: Path, *, overwrite: bool) -> None:
+        from ...export import ExportError, write_brief
+
+        try:
+            assessment = self.current_assessment()
+            text = self.render_brief()
+            written = write_brief(
+                text, path, assessment.account, self.triage.today(), overwrite=overwrite
+            )
+        except ExportError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not exported", severity="error", timeout=10)
+            return
+        except Exception as exc:  # a broken user template
+            self.app.call_from_thread(
+                self.notify, f"Cannot render the brief: {exc}", title="Not exported", severity="error", timeout=10
+            )
+            return
+        self.app.call_from_thread(self.notify, f"Brief written to {written}", title="Exported")
+
+    async def action_copy_brief(self) -> None:
+        await self.settle()
+        self.recompute()
+        try:
+            text = self.render_brief()
+        except Exception as exc:
+            self.notify(f"Cannot render the brief: {exc}", severity="error")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify("The brief is on the clipboard.", title="Copied")
+
+    async def action_new(self) -> None:
+        await self.settle()
+        self.recompute()
+        if not self.dirty:
+            self.load_draft(Draft())
+            return
+        from .confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.load_draft(Draft())
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "This assessment has unsaved changes.\nDiscard them and start a new one?",
+                title="New assessment",
+                yes="Discard",
+                no="Keep editing",
+            ),
+            callback=answered,
+        )

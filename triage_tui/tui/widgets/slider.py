@@ -1,0 +1,196 @@
+"""A small 1–5 slider: a clamped reactive value, a track, and the text of the current level.
+
+Keys: left/right and h/l step by one, 1–5 set the value, home/end jump to the ends.
+A click on the track sets the value under the mouse. Every change posts `Slider.Changed`;
+a burst of changes coalesces (`can_replace`), so the listener recomputes once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+class Slider(Widget, can_focus=True):
+    """An integer slider from `minimum` to `maximum` (1–5 by default)."""
+
+    DEFAULT_CSS = """
+    Slider {
+        height: auto;
+        width: 1fr;
+        padding: 0 1;
+        margin: 0 0 1 0;
+        border-left: blank;
+    }
+    Slider:focus {
+        background: $boost;
+        border-left: thick $primary;
+    }
+    Slider > .slider--label {
+        text-style: bold;
+    }
+    Slider > .slider--value {
+        color: $primary;
+        text-style: bold;
+    }
+    Slider > .slider--track {
+        color: $foreground 30%;
+    }
+    Slider > .slider--filled {
+        color: $primary;
+    }
+    Slider > .slider--tick {
+        color: $foreground 60%;
+    }
+    Slider > .slider--thumb {
+        background: $primary;
+        color: $text;
+        text-style: bold;
+    }
+    Slider > .slider--level {
+        color: $text-muted;
+    }
+    """
+
+    COMPONENT_CLASSES = {
+        "slider--label",
+        "slider--value",
+        "slider--track",
+        "slider--filled",
+        "slider--tick",
+        "slider--thumb",
+        "slider--level",
+    }
+
+    BINDINGS = [
+        Binding("left,h", "step(-1)", "Lower", show=False, id="slider.lower"),
+        Binding("right,l", "step(1)", "Raise", show=False, id="slider.raise"),
+        Binding("home", "set_value(1)", "Lowest", show=False, id="slider.lowest"),
+        Binding("end", "set_value(5)", "Highest", show=False, id="slider.highest"),
+        *(
+            Binding(str(n), f"set_value({n})", f"Set {n}", show=False, id=f"slider.set{n}")
+            for n in range(1, 6)
+        ),
+    ]
+
+    value: reactive[int] = reactive(1, init=False)
+    """The current value, always clamped to minimum..maximum."""
+
+    class Changed(Message):
+        """The slider's value changed."""
+
+        def __init__(self, slider: Slider, value: int) -> None:
+            super().__init__()
+            self.slider = slider
+            self.value = value
+
+        @property
+        def control(self) -> Slider:
+            return self.slider
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, Slider.Changed) and message.slider is self.slider
+
+    def __init__(
+        self,
+        label: str,
+        levels: Mapping[int, str] | None = None,
+        *,
+        value: int = 1,
+        minimum: int = 1,
+        maximum: int = 5,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.label = label
+        self.levels = dict(levels or {})
+        self.minimum = minimum
+        self.maximum = maximum
+        self.set_reactive(Slider.value, self.validate_value(value))
+
+    # ----------------------------------------------------------------- value
+
+    def validate_value(self, value: int) -> int:
+        return max(self.minimum, min(self.maximum, int(value)))
+
+    def watch_value(self, value: int) -> None:
+        self.post_message(self.Changed(self, value))
+
+    def action_step(self, delta: int) -> None:
+        self.value = self.value + delta
+
+    def action_set_value(self, value: int) -> None:
+        if self.minimum <= value <= self.maximum:
+            self.value = value
+
+    # ----------------------------------------------------------------- drawing
+
+    def _positions(self, width: int) -> list[int]:
+        """Column of each value on the track."""
+        count = self.maximum - self.minimum
+        span = max(width - 3, count)
+        return [1 + round(i * span / count) for i in range(count + 1)]
+
+    def render(self) -> Text:
+        width = max(self.content_region.width, 12)
+        style = self.get_component_rich_style
+        label_style = style("slider--label")
+        value_text = f"{self.value}/{self.maximum}"
+        gap = max(1, width - len(self.label) - len(value_text))
+        text = Text(no_wrap=False, overflow="fold")
+        text.append(self.label, label_style)
+        text.append(" " * gap)
+        text.append(value_text, style("slider--value"))
+        text.append("\n")
+
+        positions = self._positions(width)
+        thumb_at = positions[self.value - self.minimum]
+        filled, track, tick = style("slider--filled"), style("slider--track"), style("slider--tick")
+        line = Text()
+        column = 0
+        for index, pos in enumerate(positions):
+            number = self.minimum + index
+            bar_style = filled if pos <= thumb_at else track
+            if pos - 1 > column:
+                line.append("━" * (pos - 1 - column), bar_style)
+                column = pos - 1
+            if number == self.value:
+                line.append(f" {number} ", style("slider--thumb"))
+            else:
+                line.append(f" {number} ", tick if number > self.value else filled)
+            column += 3
+        if column < width:
+            line.append("━" * (width - column), track)
+        text.append_text(line)
+        level = self.levels.get(self.value)
+        if level:
+            text.append("\n")
+            text.append(level, style("slider--level"))
+        return text
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[override]
+        level = self.levels.get(self.value, "")
+        if not level:
+            return 2
+        lines = Text(level).wrap(self.app.console, max(width, 1))
+        return 2 + len(lines)
+
+    # ----------------------------------------------------------------- mouse
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y > 1:
+            return
+        positions = self._positions(max(self.content_region.width, 12))
+        nearest = min(range(len(positions)), key=lambda i: abs(positions[i] - offset.x))
+        self.value = self.minimum + nearest
+        event.stop()
