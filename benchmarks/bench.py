@@ -174,3 +174,130 @@ def bench_cli(reps: int, tmp: Path) -> None:
         cli.append(run_cmd(cli_cmd, env))
     report("assess --json (median)", median(cli), median(base), 2.0,
            "import pydantic, jinja2, tinydb")
+
+
+# --------------------------------------------------------------------------- scale
+
+SIZES = (100, 1_000, 10_000)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+
+
+def make_history(path: Path, n: int) -> None:
+    from triage_tui.storage import HistoryStore
+    from triage_tui.storage.demo import demo_assessments
+
+    HistoryStore(path).add_many(demo_assessments(n, NOW, seed=7))
+
+
+async def _history_screen_times(db: Path, filter_keys: str) -> tuple[float, list[float]]:
+    """Seconds from F3 to the history table showing its rows; then each filter keystroke."""
+    from triage_tui.domain.settings import Settings
+    from triage_tui.tui.app import make_app
+
+    app = make_app(db_path=db, settings=Settings(), now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        start = time.perf_counter()
+        await pilot.press("f3")
+        screen = app.screen
+        while not getattr(screen, "loaded", False):
+            await asyncio.sleep(0.0005)
+        await pilot.pause()
+        opened = time.perf_counter() - start
+        await pilot.press("slash")
+        keys = []
+        for key in filter_keys:
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            keys.append(time.perf_counter() - t0)
+        return opened, keys
+
+
+def bench_scale(reps: int, tmp: Path) -> None:
+    print("scale: 100 / 1 000 / 10 000 stored assessments (ratios against 100)")
+    from triage_tui.domain.engine import assess
+    from triage_tui.domain.models import Draft, Scores
+    from triage_tui.storage import HistoryStore
+
+    env = isolated_env(tmp)
+    base: dict[str, float] = {}
+    for n in SIZES:
+        master = tmp / f"master-{n}.json"
+        make_history(master, n)
+        db = tmp / f"h-{n}.json"
+        shutil.copy(master, db)
+        size_mb = db.stat().st_size / 1e6
+
+        # a save in-process (the app's path): a fresh store, one add
+        draft = Draft(account="Initech", scores=Scores(customer_impact=4, account_value=3))
+        times = []
+        for _ in range(reps):
+            a = assess(draft, now=NOW)
+            t0 = time.perf_counter()
+            HistoryStore(db).add(a)
+            times.append(time.perf_counter() - t0)
+        figures = {"save (store.add)": median(times)}
+
+        # a save through the CLI, and `history --limit 20`
+        save_cmd = [PY, "-m", "triage_tui", "--db", str(db), *ASSESS, "--save"]
+        hist_cmd = [PY, "-m", "triage_tui", "--db", str(db), "history", "--limit", "20"]
+        run_cmd(save_cmd, env), run_cmd(hist_cmd, env)
+        figures["save (CLI assess --save)"] = median([run_cmd(save_cmd, env) for _ in range(reps)])
+        figures["history --limit 20 (CLI)"] = median([run_cmd(hist_cmd, env) for _ in range(reps)])
+
+        # the history screen: open, then filter keystrokes
+        shutil.copy(master, db)
+        opened, keys = [], []
+        for _ in range(max(3, reps // 2)):
+            o, k = asyncio.run(_history_screen_times(db, "northwind"))
+            opened.append(o)
+            keys.extend(k)
+        figures["history screen open"] = median(opened)
+        figures["filter keystroke"] = median(keys)
+
+        print(f" {n:>6} assessments ({size_mb:.1f} MB):")
+        budgets = {"save (store.add)": 1.5, "save (CLI assess --save)": 1.5,
+                   "history --limit 20 (CLI)": 1.5, "history screen open": 2.0}
+        for name, value in figures.items():
+            if n == SIZES[0]:
+                base[name] = value
+            if name == "filter keystroke":
+                report(f"{name} @ {n}", value, None, FRAME_60HZ)
+            else:
+                report(f"{name} @ {n}", value, base[name], budgets[name] if n == SIZES[-1] else None,
+                       "same @ 100")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", default="startup,keypress,cli,scale")
+    args = parser.parse_args()
+    reps = 5 if args.quick else 15
+    only = set(args.only.split(","))
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="triage-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        os.environ.update(isolated_env(tmp))  # never touch the real history or config
+        if "startup" in only:
+            bench_startup(reps, tmp)
+        if "keypress" in only:
+            bench_keypress(60 if args.quick else 200, tmp)
+        if "cli" in only:
+            bench_cli(reps, tmp)
+        if "scale" in only:
+            bench_scale(reps, tmp)
+    print("\nsummary")
+    width = max(len(r[0]) for r in RESULTS)
+    for name, value, baseline, ratio, budget in RESULTS:
+        print(f"  {name:<{width}}  {value}  {ratio:>6}  {budget}  {baseline}")
+    over = [r for r in RESULTS if "OVER" in r[4]]
+    print(f"\n{len(RESULTS) - len(over)} within budget, {len(over)} over budget")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -21,6 +21,7 @@ from triage_tui.domain.models import SCHEMA_VERSION, Assessment, Draft, Scores
 from triage_tui.domain.rubric import Decision
 from triage_tui.storage import CorruptStoreError, HistoryStore, StoreError, UnknownIdError
 from triage_tui.storage import jsonfile
+from triage_tui.storage import store as store_module
 from triage_tui.storage.demo import demo_assessments
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -173,7 +174,12 @@ def test_add_many_orders_by_time_and_merges_with_what_is_there(store: HistorySto
     assert [a.account for a in HistoryStore(store.path).all()] == ["late", "middle", "early"]
 
 
-def test_random_operations_match_a_reference_model(store: HistoryStore) -> None:
+@pytest.mark.parametrize("mapped", [False, True], ids=["read", "mmap"])
+def test_random_operations_match_a_reference_model(
+    store: HistoryStore, mapped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if mapped:  # writers memory-map large files: make every file "large"
+        monkeypatch.setattr(store_module, "MAP_AT_BYTES", 0)
     rng = random.Random(7)
     reference: dict[int, Assessment] = {}
     for step in range(60):
@@ -197,6 +203,27 @@ def test_random_operations_match_a_reference_model(store: HistoryStore) -> None:
         assert len(TinyDB(store.path).all()) == len(reference)
     for doc_id, a in reference.items():
         assert HistoryStore(store.path).get(doc_id) == a
+
+
+def test_file_view_behaves_like_bytes(tmp_path: Path) -> None:
+    import mmap
+
+    data = b'HEAD\n"_default": {\n"1": {"a":1},\n"12": {"b":2}\n}}\n'
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    with open(path, "rb") as handle:
+        view = jsonfile.FileView(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ), 5)
+    body = data[5:]
+    assert len(view) == len(body) and view == body and view != b"other"
+    for sub in (b"\n", b'"12"', b"}}", b"missing"):
+        for start, end in ((None, None), (3, None), (0, 20), (5, -4), (-10, None)):
+            assert view.find(sub, start, end) == body.find(sub, start, end)
+            assert view.rfind(sub, start, end) == body.rfind(sub, start, end)
+    for a, b in ((None, None), (2, 9), (-8, None), (None, -4), (30, 3), (0, 999)):
+        assert view[a:b] == body[a:b]
+    assert view.startswith(b'"_default"') and view.endswith(b"\n}}\n")
+    assert bytes(view.view()) == body
+    assert jsonfile.body_get(view, 12) == jsonfile.body_get(body, 12) == b'"12": {"b":2}'
 
 
 def test_a_long_lived_store_sees_other_writers(store: HistoryStore) -> None:
@@ -523,3 +550,20 @@ def test_storage_domain_and_cli_import_without_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_rows_are_light_table_rows_for_filtering(store: HistoryStore) -> None:
+    store.add(make("Northwind", (1, 1, 1, 1), NOW, situation="Printer JAM"))
+    esc = store.add(make("Globex", (4, 4, 4, 3), NOW + timedelta(minutes=1)))
+    store.resolve(esc.id or 0, 4, "Credit note", now=NOW + timedelta(hours=1))
+    rows = HistoryStore(store.path).rows()
+    assert [r.id for r in rows] == [2, 1]
+    assert (rows[0].account, rows[0].total, rows[0].decision) == ("Globex", 15, "escalate-with-urgency")
+    assert rows[0].status == "resolved" and rows[0].followup_pending()
+    assert rows[1].created_at == NOW and rows[1].status == "open"
+    assert [r.id for r in rows if r.matches("printer jam")] == [1]
+    assert [r.id for r in rows if r.matches("CREDIT")] == [2]
+    assert [r.id for r in rows if r.matches("glob")] == [2]
+    full = {a.id: a for a in store.all()}
+    for r in rows:
+        assert full[r.id].checkin_due_at == r.checkin_due_at

@@ -12,10 +12,13 @@ The file is plain TinyDB JSON (``TinyDB(path).all()`` reads it), written by us i
 
 - one record per line, oldest first (by ``created_at``, then id), so the newest N are
   the last N lines and ``history --limit 20`` parses 20 records, not 10 000;
-- ``crc32`` in the first line covers every byte after it. A file whose checksum matches
-  is exactly what a triage-tui writer produced after validating it, so a save can splice
-  one line in without parsing the rest. Any other file (hand-edited, written by TinyDB
-  itself, older schema) takes the slow path: parsed in full, checked, migrated, validated.
+- ``crc32`` in the first line covers the records that follow (up to the closing
+  ``}}``). A file whose checksum matches is exactly what a triage-tui writer produced,
+  so a save splices one line in without parsing the other records (and, for an append,
+  updates the checksum from the added bytes alone; writers memory-map large files).
+  Any other file (hand-edited, written by TinyDB itself, an older schema) takes the slow
+  path: parsed in full, checked, migrated and validated, then rewritten in this layout
+  by the next save.
 
 Every write goes through :func:`atomic_write`: a temp file in the same directory,
 ``fsync``, ``os.replace`` and an ``fsync`` of the directory. A kill at any instant leaves
@@ -24,6 +27,7 @@ the old file or the new one; a failed write (full disk) leaves the old file unto
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 import zlib
@@ -110,49 +114,134 @@ def line_doc(line: bytes) -> dict[str, Any]:
     return orjson.loads(line[line.index(b'": ') + 3 :])
 
 
-Chunks = list[bytes | memoryview]  # a body as pieces, so a splice copies nothing twice
+Chunks = list[Any]  # bytes | memoryview pieces of a body, so a splice copies nothing twice
 
 
-def crc(chunks: Chunks | bytes) -> str:
-    value = 0
-    for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
+class FileView:
+    """The file after its first line, memory-mapped: a read-only bytes-like view that
+    saves copying a large history into memory (used by writers, under the lock).
+
+    Only the methods the layout code needs; positions are relative to the view."""
+
+    def __init__(self, mapped: mmap.mmap, start: int) -> None:
+        self._mm = mapped
+        self._start = start
+
+    def __len__(self) -> int:
+        return len(self._mm) - self._start
+
+    def _span(self, start: int | None, end: int | None) -> tuple[int, int]:
+        size = len(self)
+        start = 0 if start is None else (start + size if start < 0 else start)
+        end = size if end is None else (end + size if end < 0 else end)
+        return self._start + max(0, min(start, size)), self._start + max(0, min(end, size))
+
+    def find(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
+        found = self._mm.find(sub, *self._span(start, end))
+        return found - self._start if found >= 0 else -1
+
+    def rfind(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
+        found = self._mm.rfind(sub, *self._span(start, end))
+        return found - self._start if found >= 0 else -1
+
+    def index(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
+        found = self.find(sub, start, end)
+        if found < 0:
+            raise ValueError("subsection not found")
+        return found
+
+    def __getitem__(self, key: slice) -> bytes:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("FileView supports plain slices only")
+        start, end = self._span(key.start, key.stop)
+        return self._mm[start:end] if end > start else b""
+
+    def startswith(self, prefix: bytes) -> bool:
+        return self[: len(prefix)] == prefix
+
+    def endswith(self, suffix: bytes) -> bool:
+        return len(self) >= len(suffix) and self[len(self) - len(suffix) :] == suffix
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (bytes, bytearray)):
+            return len(self) == len(other) and self[:] == other
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def view(self) -> memoryview:
+        return memoryview(self._mm)[self._start :]
+
+
+def _view(body: bytes | FileView) -> memoryview:
+    return body.view() if isinstance(body, FileView) else memoryview(body)
+
+
+def crc_of(chunks: Chunks, start: int = 0) -> int:
+    value = start
+    for chunk in chunks:
         value = zlib.crc32(chunk, value)
-    return f"{value:08x}"
+    return value
 
 
-def encode(body: Chunks, meta: dict[str, Any]) -> tuple[dict[str, Any], Chunks]:
-    """The whole file as chunks: the meta line (with the body's checksum), then the body."""
-    meta = {"app": APP, "layout": LAYOUT, **meta, "crc32": crc(body)}
+def body_crc(body: bytes | FileView) -> int:
+    """The checksum covers the body up to its closing '\\n}}\\n'."""
+    return zlib.crc32(_view(body)[: len(body) - len(_TAIL)])
+
+
+def encode(body: Chunks, meta: dict[str, Any], checksum: int | None = None
+           ) -> tuple[dict[str, Any], Chunks]:
+    """The whole file as chunks: the meta line (with the body's checksum), then the body.
+
+    ``body`` always ends with the closing chunk ``_TAIL``; ``checksum`` may be given when
+    the caller could compute it incrementally."""
+    if checksum is None:
+        checksum = crc_of(body[:-1])
+    meta = {"app": APP, "layout": LAYOUT, **meta, "crc32": f"{checksum:08x}"}
     return meta, [HEAD_PREFIX + orjson.dumps(meta) + HEAD_SUFFIX, *body]
 
 
 def body_from_lines(lines: list[bytes]) -> Chunks:
     if not lines:
-        return [EMPTY_BODY]
+        return [BODY_PREFIX[:-1], _TAIL]
     return [BODY_PREFIX, SEP.join(lines), _TAIL]
 
 
 class Canonical:
     """The records of a file in our layout: meta plus the body, split into lines lazily."""
 
-    def __init__(self, meta: dict[str, Any], body: bytes | Chunks, lines: list[bytes] | None = None):
+    def __init__(self, meta: dict[str, Any], body: bytes | FileView | Chunks,
+                 lines: list[bytes] | None = None):
         self.meta = meta
-        self._body = body if isinstance(body, bytes) else None
-        self._chunks = None if isinstance(body, bytes) else body
+        self._body = None if isinstance(body, list) else body
+        self._chunks = body if isinstance(body, list) else None
         self._lines = lines
 
     @property
-    def body(self) -> bytes:
+    def body(self) -> bytes | FileView:
         if self._body is None:
             self._body = b"".join(self._chunks or [])
             self._chunks = None
         return self._body
 
+    @property
+    def mapped(self) -> bool:
+        return isinstance(self._body, FileView)
+
+    @property
+    def checksum(self) -> int | None:
+        value = self.meta.get("crc32")
+        return int(value, 16) if isinstance(value, str) else None
+
     def lines(self) -> list[bytes]:
         """Every record line, oldest first."""
         if self._lines is None:
             body = self.body
-            inner = body[len(BODY_PREFIX) : -len(_TAIL)] if body != EMPTY_BODY else b""
+            inner = body[len(BODY_PREFIX) : len(body) - len(_TAIL)] if body != EMPTY_BODY else b""
             self._lines = inner.split(SEP) if inner else []
         return self._lines
 
@@ -195,30 +284,34 @@ def decode_head(head: bytes) -> dict[str, Any] | None:
     return meta
 
 
-def decode_canonical(head: bytes, body: bytes) -> Canonical | None:
+def decode_canonical(head: bytes, body: bytes | FileView) -> Canonical | None:
     """The file (its first line and the rest) if it is in our layout with a matching
     checksum, else None (take the slow path)."""
     meta = decode_head(head)
-    if meta is None or meta.get("crc32") != crc(body):
+    if meta is None or not (body.startswith(BODY_PREFIX) and body.endswith(_TAIL)):
         return None
-    if body != EMPTY_BODY and not (body.startswith(BODY_PREFIX) and body.endswith(_TAIL)):
+    if meta.get("crc32") != f"{body_crc(body):08x}":
         return None
     return Canonical(meta=meta, body=body)
 
 
 # Splicing lines in or out of a canonical body, without parsing the other records.
+# Each returns the new body as chunks ending with _TAIL.
 
 
-def body_append(body: bytes, lines: list[bytes]) -> Chunks:
-    """Add record lines after the last one."""
+def body_append(body: bytes | FileView, lines: list[bytes], checksum: int | None = None
+                ) -> tuple[Chunks, int | None]:
+    """Add record lines after the last one; with the old checksum, the new one is
+    computed from the added bytes alone."""
+    covered = _view(body)[: len(body) - len(_TAIL)]
     if not lines:
-        return [body]
-    if body == EMPTY_BODY:
-        return body_from_lines(lines)
-    return [memoryview(body)[: -len(_TAIL)], SEP, SEP.join(lines), _TAIL]
+        return [covered, _TAIL], checksum
+    added = (b"\n" if body == EMPTY_BODY else SEP) + SEP.join(lines)
+    new_checksum = None if checksum is None else zlib.crc32(added, checksum)
+    return [covered, added, _TAIL], new_checksum
 
 
-def _find_line(body: bytes, doc_id: int) -> tuple[int, int] | None:
+def _find_line(body: bytes | FileView, doc_id: int) -> tuple[int, int] | None:
     """(start, end) of the record line for ``doc_id`` (end excludes its separator)."""
     start = body.find(b'\n"%d": ' % doc_id)
     if start < 0:
@@ -230,30 +323,31 @@ def _find_line(body: bytes, doc_id: int) -> tuple[int, int] | None:
     return start, end
 
 
-def body_get(body: bytes, doc_id: int) -> bytes | None:
+def body_get(body: bytes | FileView, doc_id: int) -> bytes | None:
     span = _find_line(body, doc_id)
     return body[span[0] : span[1]] if span else None
 
 
-def body_replace(body: bytes, doc_id: int, line: bytes) -> Chunks:
+def body_replace(body: bytes | FileView, doc_id: int, line: bytes) -> Chunks:
     span = _find_line(body, doc_id)
     if span is None:
         raise KeyError(doc_id)
-    view = memoryview(body)
-    return [view[: span[0]], line, view[span[1] :]]
+    view = _view(body)
+    return [view[: span[0]], line, view[span[1] : len(body) - len(_TAIL)], _TAIL]
 
 
-def body_remove(body: bytes, doc_id: int) -> Chunks:
+def body_remove(body: bytes | FileView, doc_id: int) -> Chunks:
     span = _find_line(body, doc_id)
     if span is None:
         raise KeyError(doc_id)
     start, end = span
-    view = memoryview(body)
+    view = _view(body)
+    covered_end = len(body) - len(_TAIL)
     if body[end : end + len(SEP)] == SEP:  # not the last line: drop it and its separator
-        return [view[:start], view[end + len(SEP) :]]
+        return [view[:start], view[end + len(SEP) : covered_end], _TAIL]
     if start > len(BODY_PREFIX):  # the last of several: drop the separator before it
-        return [view[: start - len(SEP)], view[end:]]
-    return [EMPTY_BODY]
+        return [view[: start - len(SEP)], _TAIL]
+    return body_from_lines([])
 
 
 # ----------------------------------------------------------------------------- TinyDB

@@ -18,20 +18,21 @@
 from __future__ import annotations
 
 import bisect
+import mmap
 import os
 import shlex
 import stat as stat_mod
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import orjson
 
 from ..domain.models import SCHEMA_VERSION, Assessment
-from ..domain.rubric import Decision
+from ..domain.rubric import CHECKIN_HOURS, Decision
 from .jsonfile import (
     APP,
     EMPTY_BODY,
@@ -40,6 +41,7 @@ from .jsonfile import (
     AtomicJSONStorage,
     Canonical,
     Chunks,
+    FileView,
     body_append,
     body_from_lines,
     body_get,
@@ -57,6 +59,7 @@ from .jsonfile import (
 from .migrations import MigrationError, doc_version, migrate
 
 LOCK_TIMEOUT = 10.0  # seconds a writer waits for another process's save
+MAP_AT_BYTES = 1 << 20  # writers memory-map files larger than this instead of copying them
 T = TypeVar("T")
 
 
@@ -95,10 +98,63 @@ def _line_key(line: bytes) -> tuple[datetime, int]:
     return (_utc(datetime.fromisoformat(line_doc(line)["created_at"])), line_id(line))
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One record for a table: what the history screen shows and filters on."""
+
+    id: int
+    created_at: datetime
+    account: str
+    total: int
+    decision: Decision
+    issue_type: str
+    resolved_at: datetime | None
+    checkin_done_at: datetime | None
+    haystack: str  # casefolded account and every text the CSM wrote
+
+    @classmethod
+    def from_line(cls, line: bytes) -> Row:
+        doc = line_doc(line)
+        rationale = doc.get("rationale") or {}
+        texts = [str(doc.get(k) or "") for k in _TEXT_FIELDS]
+        if isinstance(rationale, dict):
+            texts += [str(v) for v in rationale.values()]
+        resolved, checkin = doc.get("resolved_at"), doc.get("checkin_done_at")
+        return cls(
+            id=line_id(line),
+            created_at=_utc(datetime.fromisoformat(doc["created_at"])),
+            account=str(doc.get("account", "")),
+            total=int(doc.get("total", 0)),
+            decision=Decision(doc["decision"]),
+            issue_type=str(doc.get("issue_type", "")),
+            resolved_at=_utc(datetime.fromisoformat(resolved)) if resolved else None,
+            checkin_done_at=_utc(datetime.fromisoformat(checkin)) if checkin else None,
+            haystack="\n".join(texts).casefold(),
+        )
+
+    @property
+    def status(self) -> str:
+        return "resolved" if self.resolved_at is not None else "open"
+
+    @property
+    def checkin_due_at(self) -> datetime | None:
+        if self.resolved_at is None or not self.decision.escalates:
+            return None
+        return self.resolved_at + timedelta(hours=CHECKIN_HOURS)
+
+    def followup_pending(self) -> bool:
+        return self.checkin_due_at is not None and self.checkin_done_at is None
+
+    def matches(self, text: str) -> bool:
+        """Case-insensitive substring of the account or any text the CSM wrote."""
+        return text.casefold() in self.haystack
+
+
 @dataclass
 class _Snapshot:
     sig: tuple[int, ...] | None  # None: no file
     data: Canonical  # the records in canonical form (built in memory for other files)
+    rows: list[Row] | None = None
 
     @property
     def next_id(self) -> int:
@@ -148,8 +204,11 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ reading
 
-    def _read_file(self) -> tuple[tuple[int, ...] | None, bytes, bytes] | None:
-        """(signature, first line, rest) of the file, or None if there is none."""
+    def _read_file(self, mapped: bool = False
+                   ) -> tuple[tuple[int, ...] | None, bytes, bytes | FileView] | None:
+        """(signature, first line, rest) of the file, or None if there is none.
+
+        ``mapped`` (writers, under the lock): a large file is memory-mapped, not copied."""
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
@@ -162,7 +221,12 @@ class HistoryStore:
                 raise StoreError(f"history file {self.path} is not a regular file")
             try:
                 head = handle.readline()
-                rest = handle.read()
+                if mapped and st.st_size - len(head) >= max(MAP_AT_BYTES, 1):
+                    rest: bytes | FileView = FileView(
+                        mmap.mmap(fd, 0, access=mmap.ACCESS_READ), len(head)
+                    )
+                else:
+                    rest = handle.read()
             except OSError as exc:
                 raise StoreError(
                     f"cannot read history file {self.path}: {exc.strerror or exc}"
@@ -186,7 +250,7 @@ class HistoryStore:
                 not locked or current is None or self._head_crc() == snap.data.meta.get("crc32")
             ):
                 return snap
-        found = self._read_file()
+        found = self._read_file(mapped=locked)
         snap = _empty() if found is None else _Snapshot(found[0], self._decode(found[1], found[2]))
         if len(self._models) > 2 * snap.count + 64:
             self._models.clear()
@@ -201,7 +265,7 @@ class HistoryStore:
             return None
         return meta.get("crc32") if meta else None
 
-    def _decode(self, head: bytes, rest: bytes) -> Canonical:
+    def _decode(self, head: bytes, rest: bytes | FileView) -> Canonical:
         canon = decode_canonical(head, rest)
         if canon is not None:
             schema = canon.meta.get("schema")
@@ -214,7 +278,7 @@ class HistoryStore:
                         and len(old.data.body) == len(rest):
                     return old.data  # same content: keep its split lines
                 return canon
-        return self._decode_slow(head + rest)
+        return self._decode_slow(head + (rest if isinstance(rest, bytes) else rest[:]))
 
     def _decode_slow(self, data: bytes) -> Canonical:
         """Any other file: parse it all, check the layout, migrate and validate every record."""
@@ -336,6 +400,18 @@ class HistoryStore:
                     found.append(self._model(line))
             return found
 
+    def rows(self) -> list[Row]:
+        """Every record as a light table row, newest first, without pydantic: for a TUI
+        table and filter-as-you-type over a large history (``row.matches(text)``).
+
+        O(records) once per version of the file (then cached); use ``query(limit=N)`` for
+        a first page that costs O(N)."""
+        with self._mutex:
+            snap = self._snapshot()
+            if snap.rows is None:
+                snap.rows = [Row.from_line(line) for line in reversed(snap.data.lines())]
+            return snap.rows
+
     def followups(self) -> list[Assessment]:
         """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
         with self._mutex:
@@ -384,25 +460,37 @@ class HistoryStore:
         finally:
             lock.release()
 
-    def _write(self, change: Callable[[_Snapshot], tuple[Chunks, dict[str, int], T]]) -> T:
-        """Lock → read afresh → change → atomic write → unlock."""
+    def _write(
+        self, change: Callable[[_Snapshot], tuple[Chunks, dict[str, int], T, int | None]]
+    ) -> T:
+        """Lock → read afresh → change → atomic write → unlock.
+
+        ``change`` returns the new body (chunks ending with the closing bytes), meta
+        updates, the result, and the body's checksum if it could compute it cheaply."""
         with self._mutex, self._locked():
             snap = self._snapshot(locked=True)
-            body, meta, result = change(snap)
-            meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count, **meta}
-            meta, chunks = encode(body, meta)
-            remove_stale_temps(self.path)
             try:
-                AtomicJSONStorage(self.path).write_bytes(chunks)
-            except OSError as exc:
-                raise StoreError(
-                    f"could not save to history file {self.path}: {exc.strerror or exc}; "
-                    "the previous file is unchanged"
-                ) from None
+                body, meta, result, checksum = change(snap)
+                meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
+                        **meta}
+                meta, chunks = encode(body, meta, checksum)
+                remove_stale_temps(self.path)
+                try:
+                    AtomicJSONStorage(self.path).write_bytes(chunks)
+                except OSError as exc:
+                    raise StoreError(
+                        f"could not save to history file {self.path}: {exc.strerror or exc}; "
+                        "the previous file is unchanged"
+                    ) from None
+            except BaseException:
+                if snap.data.mapped:  # never keep a mapping of a file others may change
+                    self._snap = None
+                raise
             try:
                 sig: tuple[int, ...] | None = _sig(os.stat(self.path))
             except OSError:
                 sig = ()
+            # (chunks may point into the mapping of the replaced file: nobody can reach it now)
             self._snap = _Snapshot(sig, Canonical(meta, body))
             return result
 
@@ -429,17 +517,19 @@ class HistoryStore:
         Ids follow ``created_at`` order within the batch."""
         batch = sorted(items, key=lambda a: _utc(a.created_at))
 
-        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], list[Assessment]]:
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], list[Assessment], int | None]:
             first = snap.next_id
             made = [self._new_line(a, first + i) for i, a in enumerate(batch)]
             lines = [line for line, _ in made]
             last = snap.data.last_line()
+            checksum = None
             if last is None or not lines or _line_key(last) <= _line_key(lines[0]):
-                body = body_append(snap.data.body, lines)  # the usual case: newest last
+                # the usual case: newer than everything on file
+                body, checksum = body_append(snap.data.body, lines, snap.data.checksum)
             else:
                 body = body_from_lines(sorted([*snap.data.lines(), *lines], key=_line_key))
             meta = {"next_id": first + len(batch), "count": snap.count + len(batch)}
-            return body, meta, [m for _, m in made]
+            return body, meta, [m for _, m in made], checksum
 
         return self._write(change)
 
@@ -449,7 +539,7 @@ class HistoryStore:
             raise StoreError(f"not saved to {self.path}: the assessment has no id")
         doc_id = a.id
 
-        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Assessment]:
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Assessment, int | None]:
             old = body_get(snap.data.body, doc_id)
             if old is None:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
@@ -460,14 +550,14 @@ class HistoryStore:
                 lines = [ln for ln in snap.data.lines() if line_id(ln) != doc_id]
                 bisect.insort(lines, line, key=_line_key)
                 body = body_from_lines(lines)
-            return body, {}, model
+            return body, {}, model, None
 
         return self._write(change)
 
     def _modify(self, doc_id: int, fn: Callable[[Assessment], Assessment | None]) -> Assessment:
         """Read-modify-write one record under the lock; ``fn`` returns None for no change."""
 
-        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Assessment]:
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Assessment, int | None]:
             old = body_get(snap.data.body, doc_id)
             if old is None:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
@@ -476,7 +566,7 @@ class HistoryStore:
             if new is None:
                 raise _NoChange(current)
             line, model = self._new_line(new, doc_id)
-            return body_replace(snap.data.body, doc_id, line), {}, model
+            return body_replace(snap.data.body, doc_id, line), {}, model, None
 
         try:
             return self._write(change)
@@ -528,12 +618,12 @@ class HistoryStore:
     def delete(self, doc_id: int) -> None:
         """Remove one assessment (its id is never given out again)."""
 
-        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], None]:
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], None, int | None]:
             try:
                 body = body_remove(snap.data.body, doc_id)
             except KeyError:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}") from None
-            return body, {"count": snap.count - 1}, None
+            return body, {"count": snap.count - 1}, None, None
 
         self._write(change)
 

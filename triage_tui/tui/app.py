@@ -50,7 +50,7 @@ def _review_screen() -> Screen[Any]:
 class TriageApp(App[None]):
     """The escalation triage app. Build it with `make_app`."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere work too
     TITLE = TITLE
     SUB_TITLE = SUB_TITLE
 
@@ -82,6 +82,7 @@ class TriageApp(App[None]):
         self.settings = settings
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
         self._store: Any = None
+        self.first_frame_shown = False
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -119,6 +120,15 @@ class TriageApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: now build what it did not need."""
+        self.first_frame_shown = True
+        from .screens.assess import AssessScreen
+
+        for screen in self._screen_stacks.get("assess") or []:
+            if isinstance(screen, AssessScreen):
+                self.call_later(screen.mount_rest)
 
     def today(self):  # -> date
         return self.now().astimezone().date()

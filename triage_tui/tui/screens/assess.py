@@ -9,6 +9,7 @@ Markdown is slow.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,58 +158,7 @@ class AssessScreen(Screen[None]):
                         {n: spec.level_text(n, **fmt) for n in range(1, 6)},
                         id=dim.value,
                     )
-                yield Label("Why these scores", classes="section")
-                for dim in Dimension:
-                    yield Input(
-                        placeholder=f"Why {DIMENSIONS[dim].phrase}…",
-                        id=f"why-{dim.value}",
-                        classes="why",
-                    )
-                yield Label("Account value helper", classes="section")
-                with Horizontal(id="arr-row"):
-                    yield Input(placeholder=f"ARR ({settings.currency}), e.g. 42k", id="arr")
-                    with RadioSet(id="strategic"):
-                        for tier in STRATEGIC_ORDER:
-                            yield RadioButton(tier.value.capitalize(), id=f"strategic-{tier.value}")
-                yield Static(
-                    "ARR and strategic tier suggest the account value.",
-                    id="arr-hint",
-                    classes="hint",
-                )
-                yield Label("Issue type", classes="section")
-                yield OptionList(
-                    *(
-                        Option(
-                            Content.assemble(
-                                (spec.label, "bold"), "\n", ("→ " + settings.route_to(key), "$text-muted")
-                            ),
-                            id=key.value,
-                        )
-                        for key, spec in ISSUE_TYPES.items()
-                    ),
-                    id="issue-type",
-                )
-                yield Label("Escalation signals", classes="section")
-                for signal, text in SIGNALS.items():
-                    yield Checkbox(text, id=f"signal-{signal.value}", classes="signal")
-                yield Checkbox(
-                    "My manager would be surprised to hear this from the customer",
-                    id="manager-surprised",
-                )
-                yield Label("Open since (YYYY-MM-DD)", classes="field-label")
-                with Horizontal(classes="date-row"):
-                    yield Input(placeholder="YYYY-MM-DD", id="open-since", classes="date")
-                    yield Static("", id="open-since-error", classes="validation")
-                yield Label("Situation", classes="field-label")
-                yield TextArea(id="situation", soft_wrap=True, show_line_numbers=False)
-                yield Label("Specific ask (what, from whom)", classes="field-label")
-                yield Input(placeholder="What you need, from whom", id="ask")
-                yield Label("By when (YYYY-MM-DD)", classes="field-label")
-                with Horizontal(classes="date-row"):
-                    yield Input(placeholder="YYYY-MM-DD", id="by", classes="date")
-                    yield Static("", id="by-error", classes="validation")
-                yield Label("Customer communication", classes="field-label")
-                yield Input(placeholder="What you tell the customer, and when", id="comms")
+                yield Vertical(id="form-rest")
             with VerticalScroll(id="side"):
                 with Vertical(id="verdict"):
                     yield Static("", id="total")
@@ -221,26 +171,108 @@ class AssessScreen(Screen[None]):
                 yield Vertical(id="preview")
         yield Footer(compact=True)
 
+
+    def compose_rest(self) -> ComposeResult:
+        """The lower part of the form, mounted just after the first frame (fast start)."""
+        from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
+        from textual.widgets.option_list import Option
+
+        settings = self.triage.settings
+        yield Label("Why these scores", classes="section")
+        for dim in Dimension:
+            yield Input(
+                placeholder=f"Why {DIMENSIONS[dim].phrase}…",
+                id=f"why-{dim.value}",
+                classes="why",
+            )
+        yield Label("Account value helper", classes="section")
+        with Horizontal(id="arr-row"):
+            yield Input(placeholder=f"ARR ({settings.currency}), e.g. 42k", id="arr")
+            with RadioSet(id="strategic"):
+                for tier in STRATEGIC_ORDER:
+                    yield RadioButton(tier.value.capitalize(), id=f"strategic-{tier.value}")
+        yield Static(
+            "ARR and strategic tier suggest the account value.",
+            id="arr-hint",
+            classes="hint",
+        )
+        yield Label("Issue type", classes="section")
+        yield OptionList(
+            *(
+                Option(
+                    Content.assemble(
+                        (spec.label, "bold"), "\n", ("→ " + settings.route_to(key), "$text-muted")
+                    ),
+                    id=key.value,
+                )
+                for key, spec in ISSUE_TYPES.items()
+            ),
+            id="issue-type",
+        )
+        yield Label("Escalation signals", classes="section")
+        for signal, text in SIGNALS.items():
+            yield Checkbox(text, id=f"signal-{signal.value}", classes="signal")
+        yield Checkbox(
+            "My manager would be surprised to hear this from the customer",
+            id="manager-surprised",
+        )
+        yield Label("Open since (YYYY-MM-DD)", classes="field-label")
+        with Horizontal(classes="date-row"):
+            yield Input(placeholder="YYYY-MM-DD", id="open-since", classes="date")
+            yield Static("", id="open-since-error", classes="validation")
+        yield Label("Situation", classes="field-label")
+        yield TextArea(id="situation", soft_wrap=True, show_line_numbers=False)
+        yield Label("Specific ask (what, from whom)", classes="field-label")
+        yield Input(placeholder="What you need, from whom", id="ask")
+        yield Label("By when (YYYY-MM-DD)", classes="field-label")
+        with Horizontal(classes="date-row"):
+            yield Input(placeholder="YYYY-MM-DD", id="by", classes="date")
+            yield Static("", id="by-error", classes="validation")
+        yield Label("Customer communication", classes="field-label")
+        yield Input(placeholder="What you tell the customer, and when", id="comms")
+
     def on_mount(self) -> None:
+        self._rest_ready = False
+        self._rest_mounting = False
+        self._pending_draft: Draft | None = None
         self._sliders = {dim: self.query_one(f"#{dim.value}", Slider) for dim in Dimension}
-        self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
-        self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
-        self._inputs = {
-            name: self.query_one(f"#{name}", Input)
-            for name in ("account", "arr", "open-since", "ask", "by", "comms")
-        }
-        self._strategic = self.query_one("#strategic", RadioSet)
-        self._strategic_buttons = list(self._strategic.query(RadioButton))
-        self._issue_type = self.query_one("#issue-type", OptionList)
-        self._issue_type.highlighted = 0
-        self._manager = self.query_one("#manager-surprised", Checkbox)
-        self._situation = self.query_one("#situation", TextArea)
+        self._inputs = {"account": self.query_one("#account", Input)}
+        self._why: dict[Dimension, Input] = {}
         self._total = self.query_one("#total", Static)
         self._band = self.query_one("#band", BandBar)
         self._decision = self.query_one("#decision", Static)
         self._route = self.query_one("#route", Static)
         self._why_panel = self.query_one("#why", Static)
         self._warnings = self.query_one("#warnings", Static)
+        self.recompute()
+        # The first frame shows the account, the sliders and the verdict; the rest of
+        # the form (and the Markdown preview) arrive right after it (TriageApp.on_ready).
+        if self.triage.first_frame_shown:
+            self.call_after_refresh(self.mount_rest)
+
+    async def mount_rest(self) -> None:
+        if self._rest_ready or self._rest_mounting:
+            return
+        self._rest_mounting = True
+        from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
+
+        await self.query_one("#form-rest", Vertical).mount_compose(self.compose_rest())
+        self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
+        self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
+        for name in ("arr", "open-since", "ask", "by", "comms"):
+            self._inputs[name] = self.query_one(f"#{name}", Input)
+        self._strategic = self.query_one("#strategic", RadioSet)
+        self._strategic_buttons = list(self._strategic.query(RadioButton))
+        self._issue_type = self.query_one("#issue-type", OptionList)
+        with self.prevent(OptionList.OptionHighlighted):
+            self._issue_type.highlighted = 0
+        self._manager = self.query_one("#manager-surprised", Checkbox)
+        self._situation = self.query_one("#situation", TextArea)
+        self._rest_ready = True
+        pending, self._pending_draft = self._pending_draft, None
+        if pending is not None:
+            self.load_draft(pending)
+            return
         self.recompute()
         self._baseline = self._comparable(self._draft)
         self._schedule_preview()
@@ -254,6 +286,13 @@ class AssessScreen(Screen[None]):
 
     def _read_draft(self) -> Draft:
         inputs = self._inputs
+        if not self._rest_ready:
+            base = self._pending_draft or Draft()
+            return dataclasses.replace(
+                base,
+                account=inputs["account"].value.strip(),
+                scores=Scores(**{d.value: s.value for d, s in self._sliders.items()}),
+            )
         self._date_errors = {}
         open_since = self._read_date("open-since")
         if open_since is not None and open_since > self.triage.today():
@@ -304,13 +343,15 @@ class AssessScreen(Screen[None]):
         decision = final_decision(draft.scores.total, draft.manager_surprised)
         if not self._by_user_edited:
             auto = add_business_days(self.triage.today(), DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
-            if auto != self._by_auto or self._inputs["by"].value != auto.isoformat():
+            draft.by = auto
+            if not self._rest_ready:
+                pass
+            elif auto != self._by_auto or self._inputs["by"].value != auto.isoformat():
                 self._by_auto = auto
                 by_input = self._inputs["by"]
                 with self.prevent(Input.Changed):
                     by_input.value = auto.isoformat()
                 self._date_errors.pop("by", None)
-            draft.by = auto
         evaluation = evaluate(draft, self.triage.settings, today=self.triage.today())
         self._draft, self._evaluation = draft, evaluation
         self._update_panel(draft, evaluation)
@@ -362,6 +403,8 @@ class AssessScreen(Screen[None]):
         self._decision.set_classes(f"decision-{ev.decision.value}")
 
     def _update_validation(self) -> None:
+        if not self._rest_ready:
+            return
         for name in ("open-since", "by"):
             message = self._date_errors.get(name, "")
             self._inputs[name].set_class(bool(message), "-invalid")
@@ -479,6 +522,9 @@ class AssessScreen(Screen[None]):
 
     def load_draft(self, draft: Draft) -> None:
         """Put `draft` in the form as a new, unsaved assessment (also used by ctrl+n)."""
+        if not self._rest_ready:
+            self._pending_draft = draft
+            return
         prevented = (
             Input.Changed, Slider.Changed, Checkbox.Changed, TextArea.Changed,
             RadioSet.Changed, RadioButton.Changed, OptionList.OptionHighlighted,
@@ -523,6 +569,8 @@ class AssessScreen(Screen[None]):
     async def settle(self) -> None:
         """Let text fields finish the keys already sent to them (a paste, a fast script),
         so an action reads what was typed just before it."""
+        if not self._rest_ready:
+            await asyncio.sleep(0.01)
         for _ in range(100):
             pending = any(
                 not getattr(field, "_message_queue").empty()

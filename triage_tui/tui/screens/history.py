@@ -1,26 +1,250 @@
-"""History screen (F3) — a placeholder until the history issue replaces it.
+"""History screen (F3): every past assessment, newest first, filtered as you type.
 
-The app registers this class as the "history" mode (see `TriageApp.MODES`). The real
-screen lists past assessments; "reopen as a new draft" calls `self.app.load_draft(draft)`.
+The rows load in a worker thread (the first paint never waits for the file). Each row
+is built once, with a case-folded haystack of its text, so a filter keystroke is one
+substring test per row and the table (a Line-API widget) paints only the visible lines.
+
+Keys: ``/`` filter · enter (in the filter) to the table · enter (on a row) open ·
+``s`` sort by the next column · ``r`` reverse the sort · click a header to sort by it.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Center, Middle
+from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
+
+from ..widgets.history_table import COLUMNS, HistoryTable
+from .history_rows import SORTS, Row, file_signature, filter_rows, load_rows, sort_rows
+
+if TYPE_CHECKING:
+    from ...domain.models import Assessment
+    from ..app import TriageApp
+
+SORT_ORDER = tuple(c.key for c in COLUMNS)
 
 
 class HistoryScreen(Screen[None]):
-    """Past assessments (coming soon)."""
+    """Past assessments in a table; a filter on top; enter opens one."""
+
+    CSS_PATH = "history.tcss"
+    AUTO_FOCUS = "#history-table"
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="history.filter"),
+        Binding("s", "sort_next", "Sort", id="history.sort"),
+        Binding("r", "sort_reverse", "Reverse", id="history.reverse"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="history.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded = False  # True once the table shows the stored rows (benchmarks wait on it)
+        self.load_seconds: float | None = None
+        self._all: list[Row] = []  # every row, in the current sort order
+        self._shown: list[Row] = []
+        self._query = ""
+        self._sig: tuple[int, ...] | None | bool = False  # file signature of the last load
+        self._sort = "date"
+        self._reverse = False
+
+    @property
+    def triage(self) -> TriageApp:
+        return self.app  # type: ignore[return-value]
+
+    # ----------------------------------------------------------------- compose
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Middle(), Center():
-            yield Static(
-                "[b]History[/b]\n\nPast assessments will be listed here.\n"
-                "Press [b]F2[/b] or [b]escape[/b] to go back to the assessment.",
-                classes="placeholder",
-            )
+        with Horizontal(id="filter-row"):
+            yield Input(placeholder="/ filter: account or any text (e.g. initech march)",
+                        id="history-filter")
+            yield Static("", id="history-count")
+        yield HistoryTable(now=self.triage.now, id="history-table")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._table = self.query_one(HistoryTable)
+        self._filter = self.query_one("#history-filter", Input)
+        self._count = self.query_one("#history-count", Static)
+        self._table.empty_text = "Loading the history…"
+        self._count.update("loading…")
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    # ----------------------------------------------------------------- loading
+
+    def reload(self, *, force: bool = False) -> None:
+        """Load the rows again if the file changed (a save elsewhere, another process)."""
+        self._started = time.perf_counter()
+        self._load(force)
+
+    @work(thread=True, exclusive=True, group="history-load")
+    def _load(self, force: bool) -> None:
+        store = self.triage.store()
+        sig = file_signature(store)
+        if not force and sig == self._sig and self.loaded:
+            return
+        try:
+            rows = load_rows(store)
+        except Exception as exc:  # StoreError: a corrupt or unreadable file
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        rows = sort_rows(rows, self._sort, self._reverse)
+        self.app.call_from_thread(self._loaded, rows, sig)
+
+    def _failed(self, message: str) -> None:
+        self._all, self._sig = [], None
+        self._table.empty_text = f"Cannot read the history: {message}"
+        self._apply(keep=None)
+        self.notify(message, title="History", severity="error", timeout=10)
+        self.loaded = True
+
+    def _loaded(self, rows: list[Row], sig: Any) -> None:
+        current = self._table.current
+        self._all, self._sig = rows, sig
+        self._table.empty_text = "No assessments yet: save one on the assess screen (F2)."
+        self._apply(keep=current.id if current else None)
+        self.load_seconds = time.perf_counter() - self._started
+        self.loaded = True
+
+    # ----------------------------------------------------------------- filter and sort
+
+    def _apply(self, keep: int | None = None, previous: Sequence[Row] | None = None) -> None:
+        """Filter the rows (from ``previous`` when the query only grew) and show them."""
+        source = self._all if previous is None else previous
+        self._shown = filter_rows(source, self._query) if self._query.strip() else self._all
+        if not self._query.strip():
+            self._table.empty_text = (
+                self._table.empty_text if not self._all else "No assessments yet."
+            )
+        elif not self._shown:
+            self._table.empty_text = f"Nothing matches “{self._query.strip()}”."
+        self._table.set_rows(self._shown, keep=keep)
+        total = len(self._all)
+        self._count.update(
+            f"{len(self._shown):,} of {total:,}" if self._query.strip() else f"{total:,} assessments"
+        )
+
+    @on(Input.Changed, "#history-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        old, new = self._query, event.value
+        self._query = new
+        # Typing on narrows the rows already shown: no need to search everything again.
+        grew = old.strip() and new.casefold().startswith(old.casefold()) and \
+            len(new.split()) == len(old.split())
+        self._apply(previous=self._shown if grew else None)
+
+    @on(Input.Submitted, "#history-filter")
+    def _filter_done(self) -> None:
+        self._table.focus()
+
+    def action_focus_filter(self) -> None:
+        self._filter.focus()
+        self._filter.cursor_position = len(self._filter.value)
+
+    def key_escape(self, event: Any) -> None:
+        """escape in the filter goes back to the table (elsewhere: the app's back)."""
+        if self.focused is self._filter:
+            event.stop()
+            event.prevent_default()
+            self._table.focus()
+
+    def set_sort(self, key: str, reverse: bool = False) -> None:
+        current = self._table.current
+        self._sort, self._reverse = key, reverse
+        self._all = sort_rows(self._all, key, reverse)
+        self._table.set_sort(key, reverse)
+        self._apply(keep=current.id if current else None)
+        direction = "reversed" if reverse else ("newest first" if key == "date" else "")
+        self.notify(f"Sorted by {SORTS[key].label} {direction}".strip() + ".", timeout=2)
+
+    def action_sort_next(self) -> None:
+        keys = [k for k in SORT_ORDER if k in SORTS]
+        self.set_sort(keys[(keys.index(self._sort) + 1) % len(keys)])
+
+    def action_sort_reverse(self) -> None:
+        self.set_sort(self._sort, not self._reverse)
+
+    def action_reload(self) -> None:
+        self.reload(force=True)
+
+    @on(HistoryTable.HeaderSelected)
+    def _header(self, event: HistoryTable.HeaderSelected) -> None:
+        if event.key == self._sort:
+            self.set_sort(event.key, not self._reverse)
+        else:
+            self.set_sort(event.key)
+
+    # ----------------------------------------------------------------- opening a row
+
+    @on(HistoryTable.RowSelected)
+    def _open_row(self, event: HistoryTable.RowSelected) -> None:
+        self.open_detail(event.row.id)
+
+    def open_detail(self, record_id: int) -> None:
+        self._fetch(record_id)
+
+    @work(thread=True, exclusive=True, group="history-open")
+    def _fetch(self, record_id: int) -> None:
+        try:
+            a = self.triage.store().get(record_id)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="History", severity="error")
+            return
+        self.app.call_from_thread(self._show_detail, a)
+
+    def _show_detail(self, a: Assessment) -> None:
+        from .detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(a, history=self))
+
+    def rows(self) -> list[Row]:
+        """Every loaded row (newest first is not guaranteed: the current sort)."""
+        return self._all
+
+    # ----------------------------------------------------------------- changes from the detail
+
+    def record_changed(self, a: Assessment) -> None:
+        """The detail screen changed ``a``: show it at once (the file is re-read on resume)."""
+        from .history_rows import row_from_assessment
+
+        new = row_from_assessment(a)
+        self._all = sort_rows([new if r.id == new.id else r for r in self._all],
+                              self._sort, self._reverse)
+        self._apply(keep=new.id)
+
+    def record_deleted(self, record_id: int) -> None:
+        self._all = [r for r in self._all if r.id != record_id]
+        self._apply(keep=None)
+
+    # ----------------------------------------------------------------- palette
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        commands = [
+            ("History: filter", "Focus the filter (/)", self.action_focus_filter),
+            ("History: reverse sort", "Reverse the order (r)", self.action_sort_reverse),
+            ("History: reload", "Read the history file again (ctrl+r)", self.action_reload),
+        ]
+        for key in SORT_ORDER:
+            commands.append((f"History: sort by {SORTS[key].label}", "Sort the table",
+                             lambda key=key: self.set_sort(key)))
+        if self._table.current is not None:
+            commands.append(("History: open the selected assessment", "enter",
+                             lambda: self.open_detail(self._table.current.id)))
+        return commands
+
+    COMMANDS = set()  # filled below (the provider needs the class)
+
+
+from ..widgets.commands import ScreenCommands  # noqa: E402
+
+HistoryScreen.COMMANDS = {ScreenCommands}
