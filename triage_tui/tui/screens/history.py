@@ -21,6 +21,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from ..widgets.commands import ScreenCommands
 from ..widgets.history_table import COLUMNS, HistoryTable
 from .history_rows import SORTS, Row, file_signature, filter_rows, load_rows, sort_rows
 
@@ -31,11 +32,21 @@ if TYPE_CHECKING:
 SORT_ORDER = tuple(c.key for c in COLUMNS)
 
 
+class FilterInput(Input):
+    """The filter: escape (like enter) goes back to the table, keeping the text."""
+
+    BINDINGS = [Binding("escape", "leave", "To the table", id="history.filter-leave")]
+
+    def action_leave(self) -> None:
+        self.screen.focus_next(HistoryTable)
+
+
 class HistoryScreen(Screen[None]):
     """Past assessments in a table; a filter on top; enter opens one."""
 
     CSS_PATH = "history.tcss"
     AUTO_FOCUS = "#history-table"
+    COMMANDS = {ScreenCommands}
 
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="history.filter"),
@@ -64,7 +75,7 @@ class HistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filter-row"):
-            yield Input(placeholder="/ filter: account or any text (e.g. initech march)",
+            yield FilterInput(placeholder="/ filter: account or any text (e.g. initech march)",
                         id="history-filter")
             yield Static("", id="history-count")
         yield HistoryTable(now=self.triage.now, id="history-table")
@@ -151,13 +162,6 @@ class HistoryScreen(Screen[None]):
         self._filter.focus()
         self._filter.cursor_position = len(self._filter.value)
 
-    def key_escape(self, event: Any) -> None:
-        """escape in the filter goes back to the table (elsewhere: the app's back)."""
-        if self.focused is self._filter:
-            event.stop()
-            event.prevent_default()
-            self._table.focus()
-
     def set_sort(self, key: str, reverse: bool = False) -> None:
         current = self._table.current
         self._sort, self._reverse = key, reverse
@@ -242,9 +246,3 @@ class HistoryScreen(Screen[None]):
                              lambda: self.open_detail(self._table.current.id)))
         return commands
 
-    COMMANDS = set()  # filled below (the provider needs the class)
-
-
-from ..widgets.commands import ScreenCommands  # noqa: E402
-
-HistoryScreen.COMMANDS = {ScreenCommands}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -32,41 +32,13 @@ class Slider(Widget, can_focus=True):
         background: $boost;
         border-left: thick $primary;
     }
-    Slider > .slider--label {
-        text-style: bold;
-    }
-    Slider > .slider--value {
-        color: $primary;
-        text-style: bold;
-    }
-    Slider > .slider--track {
-        color: $foreground 30%;
-    }
-    Slider > .slider--filled {
-        color: $primary;
-    }
-    Slider > .slider--tick {
-        color: $foreground 60%;
-    }
-    Slider > .slider--thumb {
-        background: $primary;
-        color: $text;
-        text-style: bold;
-    }
-    Slider > .slider--level {
-        color: $text-muted;
-    }
     """
 
-    COMPONENT_CLASSES = {
-        "slider--label",
-        "slider--value",
-        "slider--track",
-        "slider--filled",
-        "slider--tick",
-        "slider--thumb",
-        "slider--level",
-    }
+    # Content styles (theme variables, so every theme looks right).
+    TRACK = "$foreground 25%"
+    FILLED = "$primary"
+    TICK = "$foreground 60%"
+    THUMB = "bold $text on $primary"
 
     BINDINGS = [
         Binding("left,h", "step(-1)", "Lower", show=False, id="slider.lower"),
@@ -79,7 +51,7 @@ class Slider(Widget, can_focus=True):
         ),
     ]
 
-    value: reactive[int] = reactive(1, init=False)
+    value: reactive[int] = reactive(1, init=False, layout=True)
     """The current value, always clamped to minimum..maximum."""
 
     class Changed(Message):
@@ -140,49 +112,42 @@ class Slider(Widget, can_focus=True):
         span = max(width - 3, count)
         return [1 + round(i * span / count) for i in range(count + 1)]
 
-    def render(self) -> Text:
+    def render(self) -> Content:
         width = max(self.content_region.width, 12)
-        style = self.get_component_rich_style
-        label_style = style("slider--label")
         value_text = f"{self.value}/{self.maximum}"
         gap = max(1, width - len(self.label) - len(value_text))
-        text = Text(no_wrap=False, overflow="fold")
-        text.append(self.label, label_style)
-        text.append(" " * gap)
-        text.append(value_text, style("slider--value"))
-        text.append("\n")
-
+        parts: list[str | tuple[str, str]] = [
+            (self.label, "bold"),
+            " " * gap,
+            (value_text, "bold $primary"),
+            "\n",
+        ]
         positions = self._positions(width)
         thumb_at = positions[self.value - self.minimum]
-        filled, track, tick = style("slider--filled"), style("slider--track"), style("slider--tick")
-        line = Text()
         column = 0
         for index, pos in enumerate(positions):
             number = self.minimum + index
-            bar_style = filled if pos <= thumb_at else track
+            bar_style = self.FILLED if pos <= thumb_at else self.TRACK
             if pos - 1 > column:
-                line.append("━" * (pos - 1 - column), bar_style)
+                parts.append(("━" * (pos - 1 - column), bar_style))
                 column = pos - 1
             if number == self.value:
-                line.append(f" {number} ", style("slider--thumb"))
+                parts.append((f" {number} ", self.THUMB))
             else:
-                line.append(f" {number} ", tick if number > self.value else filled)
+                parts.append((f" {number} ", self.TICK if number > self.value else self.FILLED))
             column += 3
         if column < width:
-            line.append("━" * (width - column), track)
-        text.append_text(line)
+            parts.append(("━" * (width - column), self.TRACK))
         level = self.levels.get(self.value)
         if level:
-            text.append("\n")
-            text.append(level, style("slider--level"))
-        return text
+            parts += ["\n", (level, "$text-muted")]
+        return Content.assemble(*parts)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[override]
         level = self.levels.get(self.value, "")
         if not level:
             return 2
-        lines = Text(level).wrap(self.app.console, max(width, 1))
-        return 2 + len(lines)
+        return 2 + len(Content(level).wrap(max(width, 1)))
 
     # ----------------------------------------------------------------- mouse
 
