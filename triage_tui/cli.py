@@ -28,6 +28,7 @@ from .domain.rubric import (
 )
 from .domain.settings import Settings
 from .export import ExportError, resolve_target, write_brief
+from .errors import TriageError
 from .paths import db_path
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 PROG = "triage"
 
 
-class CliError(Exception):
+class CliError(TriageError):
     """Bad input or an impossible request: one line on stderr, exit 2."""
 
 
@@ -688,8 +689,6 @@ def fill_demo(path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .storage.store import StoreError
-
     try:
         args.db_flag = args.db
         if args.demo:
@@ -706,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_tui(args.db, settings)
         func: Callable[[argparse.Namespace, Settings], int] = args.func
         return func(args, settings)
-    except (CliError, ConfigError, StoreError) as exc:
+    except TriageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,10 +6,11 @@ import tomllib
 from pathlib import Path
 
 from .domain.settings import Settings
+from .errors import TriageError
 from .paths import config_path
 
 
-class ConfigError(Exception):
+class ConfigError(TriageError):
     """A config problem, as one line that names the file and the key."""
 
 

@@ -9,8 +9,10 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+from .errors import TriageError
 
-class ExportError(Exception):
+
+class ExportError(TriageError):
     """An export that cannot be done, as one line."""
 
 

@@ -33,6 +33,7 @@ import orjson
 
 from ..domain.models import SCHEMA_VERSION, Assessment
 from ..domain.rubric import CHECKIN_HOURS, Decision
+from ..errors import TriageError
 from .jsonfile import (
     APP,
     EMPTY_BODY,
@@ -63,7 +64,7 @@ MAP_AT_BYTES = 1 << 20  # writers memory-map files larger than this instead of c
 T = TypeVar("T")
 
 
-class StoreError(Exception):
+class StoreError(TriageError):
     """A history problem, as one line that names the file."""
 
 
