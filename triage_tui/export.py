@@ -70,6 +70,7 @@ def write_brief(
     An existing file is never overwritten unless ``overwrite`` is set (the TUI asks first):
     in a directory a new name is chosen; an explicit file path is refused.
     """
+    into_dir = target.expanduser().is_dir()
     path = resolve_target(target, account, day)
     if path.is_dir():
         raise ExportError(f"cannot export to {path}: it is a directory")
@@ -81,6 +82,8 @@ def write_brief(
         else:
             _write_new(path, text)
     except FileExistsError:
+        if into_dir:  # another writer took the name in the meantime: pick the next one
+            return write_brief(text, target, account, day)
         raise ExportError(
             f"cannot export to {path}: file already exists (choose another name "
             "or give a directory)"
