@@ -83,6 +83,7 @@ class TriageApp(App[None]):
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
         self._store: Any = None
         self.first_frame_shown = False
+        self._held_keys: list[events.Key] | None = []
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -97,6 +98,11 @@ class TriageApp(App[None]):
         A fast sequence such as "Tab 5 Tab l l" (a script in tmux, a quick typist) would
         land on the wrong slider. Text fields keep the normal path so typing stays ordered.
         """
+        if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
+            # The assess screen is still being built (just after the first frame): hold
+            # the key and replay it once every field exists.
+            self._held_keys.append(event)
+            return
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded
@@ -109,6 +115,12 @@ class TriageApp(App[None]):
             if await self._check_bindings(event.key):
                 return
         await super().on_event(event)
+
+    def release_keys(self) -> None:
+        """Replay the keys held while the assess screen was being built, in order."""
+        held, self._held_keys = self._held_keys, None
+        for event in held or ():
+            self.post_message(events.Key(event.key, event.character))
 
     @staticmethod
     def _is_text_field(widget: object) -> bool:
@@ -129,6 +141,10 @@ class TriageApp(App[None]):
         for screen in self._screen_stacks.get("assess") or []:
             if isinstance(screen, AssessScreen):
                 self.call_later(screen.mount_rest)
+                break
+        else:
+            self.release_keys()
+        self.set_timer(3, self.release_keys)  # never hold keys for long, whatever happens
 
     def today(self):  # -> date
         return self.now().astimezone().date()

@@ -22,19 +22,7 @@ from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import (
-    Checkbox,
-    Footer,
-    Header,
-    Input,
-    Label,
-    OptionList,
-    RadioButton,
-    RadioSet,
-    Static,
-    TextArea,
-)
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from ...domain.engine import (
     account_value_reason,
@@ -61,6 +49,8 @@ from ..widgets.bandbar import BandBar
 from ..widgets.slider import Slider
 
 if TYPE_CHECKING:
+    from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
+
     from ...domain.models import Assessment
     from ..app import TriageApp
 
@@ -132,6 +122,7 @@ class AssessScreen(Screen[None]):
         self._preview_timer: Timer | None = None
         self._preview_widget: Any = None
         self._last_panel: dict[str, str] = {}
+        self._heights: dict[str, int] = {}
         self._date_errors: dict[str, str] = {}
         self._arr_error = ""
 
@@ -142,42 +133,43 @@ class AssessScreen(Screen[None]):
     # ----------------------------------------------------------------- compose
 
     def compose(self) -> ComposeResult:
-        settings = self.triage.settings
-        fmt = settings.rubric_fmt()
-        yield Header()
-        with Horizontal(id="split"):
-            with VerticalScroll(id="form"):
-                yield Label("Account", classes="field-label")
-                yield Input(placeholder="Account name (required to save)", id="account")
-                yield Static("", id="account-error", classes="validation")
-                yield Label("Scores", classes="section")
-                for dim in Dimension:
-                    spec = DIMENSIONS[dim]
-                    yield Slider(
-                        spec.label,
-                        {n: spec.level_text(n, **fmt) for n in range(1, 6)},
-                        id=dim.value,
-                    )
-                yield Vertical(id="form-rest")
-            with VerticalScroll(id="side"):
-                with Vertical(id="verdict"):
-                    yield Static("", id="total")
-                    yield BandBar(id="band")
-                    yield Static("", id="decision")
-                    yield Static("", id="route")
-                    yield Static("", id="why")
-                    yield Static("", id="warnings")
-                yield Static("Brief preview", id="preview-title", classes="section")
-                yield Vertical(id="preview")
-        yield Footer(compact=True)
+        """The first frame: little to build, so the app starts about as fast as a bare one.
 
+        Everything else (sliders, the rest of the form, the verdict details, the brief
+        preview) is mounted right after the first frame by `mount_rest`; keys typed in
+        between are held by the app and replayed, so nothing is lost.
+        """
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Label("Account", classes="field-label")
+            yield Input(placeholder="Account name (required to save)", id="account")
+        with VerticalScroll(id="side"):
+            yield Static("", id="total")
+            yield Static("", id="decision")
+        # The Footer (one widget per key) is mounted with the rest, after the first frame.
+
+    def compose_side(self) -> ComposeResult:
+        yield Static("", id="route")
+        yield Static("", id="why")
+        yield Static("", id="warnings")
+        yield Static("Brief preview", id="preview-title", classes="section")
+        yield Vertical(id="preview")
 
     def compose_rest(self) -> ComposeResult:
-        """The lower part of the form, mounted just after the first frame (fast start)."""
+        """The rest of the form, mounted just after the first frame (fast start)."""
         from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
         from textual.widgets.option_list import Option
 
         settings = self.triage.settings
+        fmt = settings.rubric_fmt()
+        yield Label("Scores", classes="section")
+        for dim in Dimension:
+            spec = DIMENSIONS[dim]
+            yield Slider(
+                spec.label,
+                {n: spec.level_text(n, **fmt) for n in range(1, 6)},
+                id=dim.value,
+            )
         yield Label("Why these scores", classes="section")
         for dim in Dimension:
             yield Input(
@@ -186,8 +178,9 @@ class AssessScreen(Screen[None]):
                 classes="why",
             )
         yield Label("Account value helper", classes="section")
-        with Horizontal(id="arr-row"):
-            yield Input(placeholder=f"ARR ({settings.currency}), e.g. 42k", id="arr")
+        yield Input(placeholder=f"Annual recurring revenue ({settings.currency}), e.g. 42k", id="arr")
+        with Horizontal(id="strategic-row"):
+            yield Label("Strategic value", classes="inline-label")
             with RadioSet(id="strategic"):
                 for tier in STRATEGIC_ORDER:
                     yield RadioButton(tier.value.capitalize(), id=f"strategic-{tier.value}")
@@ -235,28 +228,40 @@ class AssessScreen(Screen[None]):
         self._rest_ready = False
         self._rest_mounting = False
         self._pending_draft: Draft | None = None
-        self._sliders = {dim: self.query_one(f"#{dim.value}", Slider) for dim in Dimension}
         self._inputs = {"account": self.query_one("#account", Input)}
+        self._sliders: dict[Dimension, Slider] = {}
         self._why: dict[Dimension, Input] = {}
         self._total = self.query_one("#total", Static)
-        self._band = self.query_one("#band", BandBar)
         self._decision = self.query_one("#decision", Static)
-        self._route = self.query_one("#route", Static)
-        self._why_panel = self.query_one("#why", Static)
-        self._warnings = self.query_one("#warnings", Static)
         self.recompute()
-        # The first frame shows the account, the sliders and the verdict; the rest of
-        # the form (and the Markdown preview) arrive right after it (TriageApp.on_ready).
         if self.triage.first_frame_shown:
             self.call_after_refresh(self.mount_rest)
 
     async def mount_rest(self) -> None:
-        if self._rest_ready or self._rest_mounting:
+        """Build what the first frame did not need, then let held keys through."""
+        if self._rest_ready or self._rest_mounting or not self.is_attached or self.app._exit:
             return
         self._rest_mounting = True
+        try:
+            await self._mount_rest()
+        finally:
+            self.triage.release_keys()
+
+    async def _mount_rest(self) -> None:
         from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
 
-        await self.query_one("#form-rest", Vertical).mount_compose(self.compose_rest())
+        await self.mount(Footer(compact=True))
+        side = self.query_one("#side", VerticalScroll)
+        await side.mount(BandBar(id="band"), after="#total")
+        await side.mount_compose(self.compose_side())
+        form = self.query_one("#form", VerticalScroll)
+        await form.mount(Static("", id="account-error", classes="validation"), after="#account")
+        await form.mount_compose(self.compose_rest())
+        self._sliders = {dim: self.query_one(f"#{dim.value}", Slider) for dim in Dimension}
+        self._band = self.query_one("#band", BandBar)
+        self._route = self.query_one("#route", Static)
+        self._why_panel = self.query_one("#why", Static)
+        self._warnings = self.query_one("#warnings", Static)
         self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
         self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
         for name in ("arr", "open-since", "ask", "by", "comms"):
@@ -269,18 +274,26 @@ class AssessScreen(Screen[None]):
         self._manager = self.query_one("#manager-surprised", Checkbox)
         self._situation = self.query_one("#situation", TextArea)
         self._rest_ready = True
+        self._fit_footer(self.size.width)
+        self.refresh_bindings()  # the Footer composes its keys on this signal
         pending, self._pending_draft = self._pending_draft, None
         if pending is not None:
             self.load_draft(pending)
-            return
-        self.recompute()
-        self._baseline = self._comparable(self._draft)
-        self._schedule_preview()
+        else:
+            self.recompute()
+            self._baseline = self._comparable(self._draft)
+            self._schedule_preview()
 
     def on_resize(self, event: events.Resize) -> None:
-        # Below ~84 columns the palette hint would push the last keys off the footer;
-        # ctrl+p still works and is listed in F1 help.
-        self.query_one(Footer).show_command_palette = event.size.width >= 84
+        if self._rest_ready:
+            self._fit_footer(event.size.width)
+
+    def _fit_footer(self, width: int) -> None:
+        # Narrow terminals: compact keys, and below ~84 columns no palette hint (it would
+        # push the last keys off the footer; ctrl+p still works and is listed in F1 help).
+        footer = self.query_one(Footer)
+        footer.compact = width < 110
+        footer.show_command_palette = width >= 84
 
     # ----------------------------------------------------------------- reading the form
 
@@ -288,11 +301,7 @@ class AssessScreen(Screen[None]):
         inputs = self._inputs
         if not self._rest_ready:
             base = self._pending_draft or Draft()
-            return dataclasses.replace(
-                base,
-                account=inputs["account"].value.strip(),
-                scores=Scores(**{d.value: s.value for d, s in self._sliders.items()}),
-            )
+            return dataclasses.replace(base, account=inputs["account"].value.strip())
         self._date_errors = {}
         open_since = self._read_date("open-since")
         if open_since is not None and open_since > self.triage.today():
@@ -358,21 +367,30 @@ class AssessScreen(Screen[None]):
         self._update_validation()
 
     def _set(self, widget: Static, key: str, content: str) -> None:
-        """Update a Static only when its text changed (avoids needless layout)."""
-        if self._last_panel.get(key) != content:
-            self._last_panel[key] = content
-            widget.update(content)
+        """Update a Static only when its text changed, and ask for a new layout only when
+        its height changes: a slider key press then costs a repaint, not a relayout."""
+        if self._last_panel.get(key) == content:
+            return
+        self._last_panel[key] = content
+        width = widget.content_region.width
+        height = len(Content.from_markup(content).wrap(width)) if content and width else 0
+        layout = width == 0 or self._heights.get(key) != height
+        self._heights[key] = height
+        widget.update(content, layout=layout)
 
     def _update_panel(self, draft: Draft, ev: Evaluation) -> None:
         band = BAND_BY_DECISION[ev.decision]
         colour = f"${band.style}"
         self._set(self._total, "total", f"Total [b]{ev.total}[/b]/{TOTAL_MAX}")
-        self._band.total = ev.total
         decision = f"[b {colour}]● {escape(band.label)}[/]\n[$text-muted]{escape(band.summary)}.[/]"
         if ev.raised_by_manager_surprise:
             score_band = BAND_BY_DECISION[ev.score_decision].label.lower()
             decision += f"\n[{colour}]Raised from {escape(score_band)} by the manager-surprise test.[/]"
         self._set(self._decision, "decision", decision)
+        self._decision.set_classes(f"decision-{ev.decision.value}")
+        if not self._rest_ready:
+            return
+        self._band.total = ev.total
         if ev.route is not None:
             route = (
                 f"[b]Route to[/b] [b $primary]{escape(ev.route.to)}[/]\n"
@@ -400,7 +418,6 @@ class AssessScreen(Screen[None]):
         else:
             warnings = "[$success]✓ No warnings[/]"
         self._set(self._warnings, "warnings", warnings)
-        self._decision.set_classes(f"decision-{ev.decision.value}")
 
     def _update_validation(self) -> None:
         if not self._rest_ready:
@@ -424,17 +441,24 @@ class AssessScreen(Screen[None]):
             self._set_account_error("")
 
     def _set_account_error(self, message: str) -> None:
+        if not self._rest_ready:
+            return
         self._inputs["account"].set_class(bool(message), "-invalid")
         self._set(self.query_one("#account-error", Static), "account-error", f"✗ {message}" if message else "")
 
     # ----------------------------------------------------------------- events
 
+    # Handlers by name (not @on) for widgets imported only after the first frame.
     @on(Slider.Changed)
-    @on(Checkbox.Changed)
-    @on(TextArea.Changed)
     def _form_changed(self) -> None:
         self.recompute()
         self._schedule_preview()
+
+    def on_checkbox_changed(self) -> None:
+        self._form_changed()
+
+    def on_text_area_changed(self) -> None:
+        self._form_changed()
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -445,14 +469,12 @@ class AssessScreen(Screen[None]):
             self._apply_account_value_suggestion()
         self._schedule_preview()
 
-    @on(RadioSet.Changed, "#strategic")
-    def _strategic_changed(self) -> None:
+    def on_radio_set_changed(self) -> None:  # the strategic tier
         self.recompute()
         self._apply_account_value_suggestion()
         self._schedule_preview()
 
-    @on(OptionList.OptionHighlighted, "#issue-type")
-    def _type_changed(self) -> None:
+    def on_option_list_option_highlighted(self) -> None:  # the issue type
         self.recompute()
         self._schedule_preview()
 
@@ -525,6 +547,8 @@ class AssessScreen(Screen[None]):
         if not self._rest_ready:
             self._pending_draft = draft
             return
+        from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
+
         prevented = (
             Input.Changed, Slider.Changed, Checkbox.Changed, TextArea.Changed,
             RadioSet.Changed, RadioButton.Changed, OptionList.OptionHighlighted,

@@ -10,6 +10,7 @@ Keys: ``/`` filter · enter (in the filter) to the table · enter (on a row) ope
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -33,12 +34,19 @@ SORT_ORDER = tuple(c.key for c in COLUMNS)
 
 
 class FilterInput(Input):
-    """The filter: escape (like enter) goes back to the table, keeping the text."""
+    """The filter: enter or escape go back to the table, keeping the text.
 
-    BINDINGS = [Binding("escape", "leave", "To the table", id="history.filter-leave")]
+    Both are priority bindings so the focus moves at once: in "/ini Enter Enter" typed
+    fast (a script, a quick typist) the second enter reaches the table, not the filter."""
+
+    BINDINGS = [
+        Binding("enter", "leave", "To the table", priority=True, id="history.filter-done"),
+        Binding("escape", "leave", "To the table", priority=True, show=False,
+                id="history.filter-leave"),
+    ]
 
     def action_leave(self) -> None:
-        self.screen.focus_next(HistoryTable)
+        self.screen.set_focus(self.screen.query_one(HistoryTable))
 
 
 class HistoryScreen(Screen[None]):
@@ -142,7 +150,8 @@ class HistoryScreen(Screen[None]):
         self._table.set_rows(self._shown, keep=keep)
         total = len(self._all)
         self._count.update(
-            f"{len(self._shown):,} of {total:,}" if self._query.strip() else f"{total:,} assessments"
+            f"{len(self._shown):,} of {total:,}" if self._query.strip() else f"{total:,} assessments",
+            layout=False,  # a fixed width: no layout pass per keystroke
         )
 
     @on(Input.Changed, "#history-filter")
@@ -154,13 +163,22 @@ class HistoryScreen(Screen[None]):
             len(new.split()) == len(old.split())
         self._apply(previous=self._shown if grew else None)
 
-    @on(Input.Submitted, "#history-filter")
-    def _filter_done(self) -> None:
-        self._table.focus()
-
     def action_focus_filter(self) -> None:
-        self._filter.focus()
+        self.set_focus(self._filter)  # at once, so the next keys land in the filter
         self._filter.cursor_position = len(self._filter.value)
+
+    async def settle(self) -> None:
+        """Let the filter finish the keys already sent to it (and apply them), so enter
+        typed right after a query opens a row of the filtered table. Waits for the first
+        load too (keys sent with F3 arrive before the rows)."""
+        for _ in range(2500):
+            if self.loaded:
+                break
+            await asyncio.sleep(0.002)
+        for _ in range(100):
+            if self._filter._message_queue.empty() and self._query == self._filter.value:
+                return
+            await asyncio.sleep(0.002)
 
     def set_sort(self, key: str, reverse: bool = False) -> None:
         current = self._table.current

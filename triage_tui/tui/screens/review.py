@@ -1,25 +1,300 @@
-"""Review screen (F4) — a placeholder until the review issue replaces it.
+"""Review screen (F4): the seed's monthly pattern review, for a chosen period.
 
-The app registers this class as the "review" mode (see `TriageApp.MODES`).
+Counts by decision and by issue type (as bars), accounts escalating repeatedly, time to
+escalate, time to resolve by quarter with its trend, satisfaction, follow-ups due, and
+the calibration (for resolved escalations: satisfaction and days to resolve per band).
+The numbers come from ``domain.review.build_review``; this screen only draws them. The
+history is read in a worker thread, so the screen paints at once.
+
+Keys: 1 30 days · 2 90 days · 3 365 days · 4 all · p next period · ctrl+r reload.
 """
 
 from __future__ import annotations
 
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Center, Middle
+from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
+from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Static, Tab, Tabs
+
+from ...domain.rubric import BAND_BY_DECISION, DEFAULT_LATE_THRESHOLD_DAYS, Decision, IssueType
+from ..widgets.commands import ScreenCommands
+from .history_rows import TYPE_SHORT, file_signature
+
+if TYPE_CHECKING:
+    from ...domain.review import Review
+    from ..app import TriageApp
+
+PERIODS: tuple[tuple[str, str, int | None], ...] = (
+    ("p30", "30 days", 30),
+    ("p90", "90 days", 90),
+    ("p365", "365 days", 365),
+    ("pall", "All", None),
+)
+DEFAULT_PERIOD = "p90"
+WIDE_AT = 110
+CARDS = ("decisions", "types", "repeats", "escalate", "resolve", "satisfaction",
+         "followups", "calibration")
+TITLES = {
+    "decisions": "By decision", "types": "By issue type",
+    "repeats": "Accounts escalating repeatedly", "escalate": "Time to escalate",
+    "resolve": "Time to resolve, by quarter", "satisfaction": "Customer satisfaction",
+    "followups": "Follow-ups due (48-hour check-in)",
+    "calibration": "Calibration: resolved escalations per band",
+}
+TREND = {
+    "growing": "[b $warning]▲ growing[/]: resolutions take longer than last quarter",
+    "shrinking": "[b $success]▼ shrinking[/]: resolutions are faster than last quarter",
+    "steady": "[$text-muted]= steady[/]: about the same as last quarter",
+}
+
+
+def bar(value: float, most: float, width: int, style: str) -> str:
+    """A horizontal bar, ``width`` cells for ``most``, in eighths."""
+    if most <= 0 or value <= 0:
+        return " " * width
+    eighths = max(1, round(value / most * width * 8))
+    full, part = divmod(eighths, 8)
+    text = "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
+    return f"[{style}]{text}[/]" + " " * (width - len(text))
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} d"
+
+
+def review_cards(r: Review, width: int, now: Any) -> dict[str, str]:
+    """Each card's markup, bars ``width`` cells wide."""
+    cards: dict[str, str] = {}
+
+    most = max((c.count for c in r.by_decision), default=0)
+    cards["decisions"] = "\n".join(
+        f"{escape(c.label):<21} {bar(c.count, most, width, '$' + BAND_BY_DECISION[Decision(c.key)].style)}"
+        f" {c.count:>5}"
+        for c in r.by_decision
+    )
+
+    most = max((c.count for c in r.by_issue_type), default=0)
+    cards["types"] = "\n".join(
+        f"{escape(TYPE_SHORT[IssueType(c.key)]):<21} {bar(c.count, most, width, '$primary')}"
+        f" {c.count:>5}"
+        for c in r.by_issue_type
+    )
+
+    if r.repeat_accounts:
+        lines = [f"[$text-muted]{'account':<22} {'escal.':>6} {f'in {r.repeat_window_days} d':>8}  last[/]"]
+        for rep in r.repeat_accounts[:6]:
+            name = rep.account if len(rep.account) <= 22 else rep.account[:21] + "…"
+            lines.append(
+                f"[b]{escape(name):<22}[/b] {rep.escalations:>6} "
+                f"[b $warning]{rep.most_in_window:>8}[/]  {rep.last_at.astimezone():%Y-%m-%d}"
+            )
+        if len(r.repeat_accounts) > 6:
+            lines.append(f"[$text-muted]+{len(r.repeat_accounts) - 6} more[/]")
+        cards["repeats"] = "\n".join(lines)
+    else:
+        cards["repeats"] = "[$text-muted]No account escalated twice within the window.[/]"
+
+    t = r.time_to_escalate
+    if t.measured:
+        late = (f"[b $warning]{t.late} late[/] (open past the {DEFAULT_LATE_THRESHOLD_DAYS}-business-day rule)"
+                if t.late else "[$success]none late[/]")
+        cards["escalate"] = (
+            f"Business days open before escalating ({t.measured} escalations)\n"
+            f"average [b]{t.average_days}[/b] · median [b]{t.median_days}[/b] · max [b]{t.max_days}[/b]\n"
+            f"{late}"
+        )
+    else:
+        cards["escalate"] = "[$text-muted]No escalation with an open-since date in the period.[/]"
+
+    if r.time_to_resolve:
+        most_days = max(q.average_days for q in r.time_to_resolve)
+        lines = [
+            f"{q.quarter}  {bar(q.average_days, most_days, width, '$accent')} "
+            f"{q.average_days:>5.1f} d  [$text-muted]n={q.resolved}[/]"
+            for q in r.time_to_resolve[-6:]
+        ]
+        lines.append(TREND.get(r.resolve_trend or "", "[$text-muted]one quarter: no trend yet[/]"))
+        cards["resolve"] = "\n".join(lines)
+    else:
+        cards["resolve"] = "[$text-muted]No resolved escalation in the period.[/]"
+
+    s = r.satisfaction
+    if s.rated:
+        most = max(s.distribution.values())
+        lines = [f"average [b $accent]{s.average}[/]/5 from {s.rated} rated"]
+        for n in range(5, 0, -1):
+            count = s.distribution.get(n, 0)
+            style = "$success" if n >= 4 else ("$warning" if n == 3 else "$error")
+            lines.append(f"{'★' * n:>5} {bar(count, most, width, style)} {count:>5}")
+        cards["satisfaction"] = "\n".join(lines)
+    else:
+        cards["satisfaction"] = "[$text-muted]No rated resolution in the period.[/]"
+
+    if r.followups:
+        lines = [f"{len(r.followups)} due · [b $error]{r.followups_overdue} overdue[/]"
+                 if r.followups_overdue else f"{len(r.followups)} due · none overdue"]
+        for f in r.followups[:6]:
+            when = f"{f.due_at.astimezone():%Y-%m-%d %H:%M}"
+            flag = "[b $error reverse]⚑ overdue[/]" if f.overdue else "[b $warning]⚑ due[/]"
+            lines.append(f"{flag} #{f.id} [b]{escape(f.account)}[/b] {when}")
+        if len(r.followups) > 6:
+            lines.append(f"[$text-muted]+{len(r.followups) - 6} more (triage followups)[/]")
+        cards["followups"] = "\n".join(lines)
+    else:
+        cards["followups"] = "[$success]✓ No post-escalation check-in is due.[/]"
+
+    lines = [f"[$text-muted]{'band':<22}{'resolved':>9}{'satisf.':>9}{'days':>7}[/]"]
+    for c in r.calibration:
+        band = BAND_BY_DECISION[c.decision]
+        sat = "—" if c.average_satisfaction is None else f"{c.average_satisfaction:.1f}"
+        days = "—" if c.average_days_to_resolve is None else f"{c.average_days_to_resolve:.1f}"
+        lines.append(f"[${band.style}]{escape(band.label):<22}[/]{c.resolved:>9}{sat:>9}{days:>7}")
+    cards["calibration"] = "\n".join(lines)
+    return cards
 
 
 class ReviewScreen(Screen[None]):
-    """The monthly pattern review (coming soon)."""
+    """The pattern review for the last 30 / 90 / 365 days or everything."""
+
+    CSS_PATH = "history.tcss"
+    COMMANDS = {ScreenCommands}
+    AUTO_FOCUS = "#review-body"
+
+    BINDINGS = [
+        Binding("1", "period('p30')", "30 d", show=False, id="review.p30"),
+        Binding("2", "period('p90')", "90 d", show=False, id="review.p90"),
+        Binding("3", "period('p365')", "365 d", show=False, id="review.p365"),
+        Binding("4", "period('pall')", "All", show=False, id="review.pall"),
+        Binding("p", "next_period", "Period", id="review.period"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="review.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period = DEFAULT_PERIOD
+        self.review: Review | None = None
+        self.loaded = False
+        self.load_seconds: float | None = None
+        self._assessments: list[Any] | None = None
+        self._sig: Any = False
+
+    @property
+    def triage(self) -> TriageApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Middle(), Center():
-            yield Static(
-                "[b]Review[/b]\n\nThe monthly pattern review will be shown here.\n"
-                "Press [b]F2[/b] or [b]escape[/b] to go back to the assessment.",
-                classes="placeholder",
-            )
+        yield Tabs(*(Tab(label, id=key) for key, label, _ in PERIODS), active=self.period,
+                   id="period")
+        with VerticalScroll(id="review-body"):
+            yield Static("Reading the history…", id="review-summary")
+            with Container(id="review-grid") as grid:
+                grid.display = False  # until the first review is computed
+                for key in CARDS:
+                    card = Static("", id=f"card-{key}", classes="review-card")
+                    card.border_title = TITLES[key]
+                    yield card
         yield Footer(compact=True)
+
+    def on_screen_resume(self) -> None:
+        self._compute()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE_AT, "-wide")
+        self._draw()
+
+    # ----------------------------------------------------------------- period
+
+    @property
+    def period_days(self) -> int | None:
+        return next(days for key, _, days in PERIODS if key == self.period)
+
+    @on(Tabs.TabActivated, "#period")
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id and event.tab.id != self.period:
+            self.period = event.tab.id
+            self._compute()
+
+    def action_period(self, key: str) -> None:
+        self.query_one("#period", Tabs).active = key
+
+    def action_next_period(self) -> None:
+        keys = [key for key, _, _ in PERIODS]
+        self.action_period(keys[(keys.index(self.period) + 1) % len(keys)])
+
+    def action_reload(self) -> None:
+        self._sig = False
+        self._compute()
+
+    # ----------------------------------------------------------------- computing
+
+    def _compute(self) -> None:
+        self._started = time.perf_counter()
+        self._work(self.period)
+
+    @work(thread=True, exclusive=True, group="review")
+    def _work(self, period: str) -> None:
+        from ...domain.review import build_review
+
+        store = self.triage.store()
+        try:
+            sig = file_signature(store)
+            if self._assessments is None or sig != self._sig:
+                self._assessments, self._sig = store.all(), sig
+            days = next(d for k, _, d in PERIODS if k == period)
+            review = build_review(self._assessments, self.triage.now(), days)
+        except Exception as exc:  # StoreError
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._done, review, period)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#review-summary", Static).update(
+            f"[$error]Cannot read the history: {escape(message)}[/]")
+        self.loaded = True
+
+    def _done(self, review: Review, period: str) -> None:
+        if period != self.period:
+            return
+        self.review = review
+        self._draw()
+        self.load_seconds = time.perf_counter() - self._started
+        self.loaded = True
+
+    # ----------------------------------------------------------------- drawing
+
+    def _draw(self) -> None:
+        r = self.review
+        if r is None or not self.is_mounted:
+            return
+        label = next(lbl for k, lbl, _ in PERIODS if k == self.period)
+        since = (f"since {r.since.astimezone():%Y-%m-%d}" if r.since is not None
+                 else "everything on file")
+        self.query_one("#review-summary", Static).update(
+            f"[b $primary]{label}[/] [$text-muted]({since})[/]\n"
+            f"[b]{r.assessments}[/b] assessments · [b]{r.escalations}[/b] escalations · "
+            f"[b]{r.open}[/b] open · [b]{r.resolved}[/b] resolved"
+        )
+        self.query_one("#review-grid").display = True
+        width = self.size.width
+        card_width = (width - 5) // 2 - 4 if width >= WIDE_AT else width - 8
+        bar_width = max(6, min(30, card_width - 30))
+        for key, text in review_cards(r, bar_width, self.triage.now()).items():
+            self.query_one(f"#card-{key}", Static).update(text)
+
+    # ----------------------------------------------------------------- palette
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        commands = [
+            (f"Review: last {label}" if days else "Review: all time", f"Period ({n})",
+             lambda key=key: self.action_period(key))
+            for n, (key, label, days) in enumerate(PERIODS, start=1)
+        ]
+        commands.append(("Review: reload", "Read the history again (ctrl+r)", self.action_reload))
+        return commands

@@ -27,7 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...domain.rubric import Decision
-from ..screens.history_rows import DECISION_SHORT, TYPE_SHORT, Row
+from ..screens.history_rows import DECISION_SHORT, TYPE_SHORT, TYPE_TINY, Row
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,14 @@ def layout(width: int, columns: Sequence[Column] = COLUMNS) -> list[tuple[Column
         extra = room - want  # the account column takes what is left over
         for c in flex:
             widths[c.key] = c.width + (extra if c.key == flex[0].key else 0)
-    else:
+    else:  # below the preferred widths: each gets its minimum, plus a share of the rest
+        spare = max(0, room - sum(c.min_width for c in flex))
+        slack = sum(c.width - c.min_width for c in flex) or 1
         given = 0
-        for i, c in enumerate(flex):
-            w = max(c.min_width, room * c.width // want) if i < len(flex) - 1 else max(
-                c.min_width, room - given)
-            widths[c.key] = w
-            given += w
+        for c in flex:
+            widths[c.key] = c.min_width + spare * (c.width - c.min_width) // slack
+            given += widths[c.key]
+        widths[flex[0].key] += max(0, room - given)  # rounding leftovers
     return [(c, widths.get(c.key, c.width)) for c in shown]
 
 
@@ -182,6 +183,7 @@ class HistoryTable(ScrollView, can_focus=True):
         self.empty_text = "No assessments yet."
         self._now = now or (lambda: datetime.now(timezone.utc))
         self._styles: dict[str, Style] = {}
+        self._strips: dict[tuple[int, bool, int], Strip] = {}
         self._layout: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ data
@@ -209,6 +211,11 @@ class HistoryTable(ScrollView, can_focus=True):
 
     def set_sort(self, key: str, reverse: bool) -> None:
         self.sort_key, self.sort_reverse = key, reverse
+        self.refresh()
+
+    def forget(self) -> None:
+        """Drop cached lines (rows changed in place, or the clock moved on)."""
+        self._strips.clear()
         self.refresh()
 
     # ------------------------------------------------------------------ cursor
@@ -245,7 +252,10 @@ class HistoryTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self.cursor = len(self.rows) - 1
 
-    def action_select(self) -> None:
+    async def action_select(self) -> None:
+        settle = getattr(self.screen, "settle", None)
+        if settle is not None:  # keys typed just before enter are applied first
+            await settle()
         row = self.current
         if row is not None:
             self.post_message(self.RowSelected(self, row))
@@ -277,7 +287,18 @@ class HistoryTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._styles.clear()
+        self._strips.clear()
         super().notify_style_update()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._styles.clear()
+        self._strips.clear()
+        super()._on_focus(event)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._styles.clear()
+        self._strips.clear()
+        super()._on_blur(event)
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -294,6 +315,7 @@ class HistoryTable(ScrollView, can_focus=True):
         return self._layout[1]
 
     def on_resize(self) -> None:
+        self._strips.clear()
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
         self._scroll_to_cursor()
 
@@ -303,7 +325,8 @@ class HistoryTable(ScrollView, can_focus=True):
         pad = " " * (width - cell_len(text))
         return pad + text if right else text + pad
 
-    def _cells(self, row: Row, now: datetime) -> dict[str, tuple[str, str | None]]:
+    def _cells(self, row: Row, now: datetime, narrow: bool = False
+               ) -> dict[str, tuple[str, str | None]]:
         if row.followup_pending:
             if row.followup_overdue(now):
                 followup = ("⚑ overdue", "overdue")
@@ -320,26 +343,19 @@ class HistoryTable(ScrollView, can_focus=True):
             "account": (row.account, None),
             "total": (str(row.total), None),
             "decision": ("● " + DECISION_SHORT[row.decision], row.decision.value),
-            "type": (TYPE_SHORT[row.issue_type], "muted"),
+            "type": ((TYPE_TINY if narrow else TYPE_SHORT)[row.issue_type], "muted"),
             "status": (row.status, None if row.resolved is None else "muted"),
             "followup": followup,
         }
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._styles.get("")
+        if base is None:
+            base = self._styles[""] = self.rich_style
         columns = self._columns()
         if y == 0:
-            segments = []
-            for i, (column, w) in enumerate(columns):
-                label = column.label
-                sorted_here = column.key == self.sort_key
-                if sorted_here:
-                    label += " ▲" if self.sort_reverse else " ▼"
-                style = self._style("header-sorted" if sorted_here else "header")
-                gap = " " * GAP if i < len(columns) - 1 else ""
-                segments.append(Segment(self._cell(label, w, column.right) + gap, base + style))
-            return Strip(segments).adjust_cell_length(width, base + self._style("header"))
+            return self._header(width, base, columns)
         index = int(self.scroll_y) + y - 1
         if index >= len(self.rows):
             if index == 0:
@@ -347,10 +363,36 @@ class HistoryTable(ScrollView, can_focus=True):
                              ).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         row = self.rows[index]
-        cells = self._cells(row, self._now())
         on_cursor = index == self.cursor
+        key = (id(row), on_cursor, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 1000:
+                self._strips.clear()
+            strip = self._strips[key] = self._row_strip(row, on_cursor, width, base, columns)
+        return strip
+
+    def _header(self, width: int, base: Style, columns: list[tuple[Column, int]]) -> Strip:
+        segments = []
+        length = 0
+        for i, (column, w) in enumerate(columns):
+            label = column.label
+            sorted_here = column.key == self.sort_key
+            if sorted_here:
+                label += " ▲" if self.sort_reverse else " ▼"
+            style = self._style("header-sorted" if sorted_here else "header")
+            gap = " " * GAP if i < len(columns) - 1 else ""
+            segments.append(Segment(self._cell(label, w, column.right) + gap, base + style))
+            length += w + len(gap)
+        return Strip(segments, length).adjust_cell_length(width, base + self._style("header"))
+
+    def _row_strip(self, row: Row, on_cursor: bool, width: int, base: Style,
+                   columns: list[tuple[Column, int]]) -> Strip:
+        narrow = any(c.key == "type" and w < 16 for c, w in columns)
+        cells = self._cells(row, self._now(), narrow)
         cursor_style = self._style("cursor") if on_cursor else None
         segments = []
+        length = 0
         for i, (column, w) in enumerate(columns):
             text, style_name = cells[column.key]
             style = base + self._style(style_name) if style_name else base
@@ -358,7 +400,9 @@ class HistoryTable(ScrollView, can_focus=True):
                 style += cursor_style
             gap = " " * GAP if i < len(columns) - 1 else ""
             segments.append(Segment(self._cell(text, w, column.right) + gap, style))
-        return Strip(segments).adjust_cell_length(width, base + cursor_style if cursor_style else base)
+            length += w + len(gap)
+        fill = base + cursor_style if cursor_style else base
+        return Strip(segments, length).adjust_cell_length(width, fill)
 
 
 __all__ = ["COLUMNS", "Column", "Decision", "HistoryTable", "layout"]

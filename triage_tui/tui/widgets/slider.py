@@ -51,7 +51,7 @@ class Slider(Widget, can_focus=True):
         ),
     ]
 
-    value: reactive[int] = reactive(1, init=False, layout=True)
+    value: reactive[int] = reactive(1, init=False)
     """The current value, always clamped to minimum..maximum."""
 
     class Changed(Message):
@@ -87,6 +87,7 @@ class Slider(Widget, can_focus=True):
         self.levels = dict(levels or {})
         self.minimum = minimum
         self.maximum = maximum
+        self._height_cache: tuple[int, int] = (-1, 0)
         self.set_reactive(Slider.value, self.validate_value(value))
 
     # ----------------------------------------------------------------- value
@@ -144,10 +145,13 @@ class Slider(Widget, can_focus=True):
         return Content.assemble(*parts)
 
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[override]
-        level = self.levels.get(self.value, "")
-        if not level:
-            return 2
-        return 2 + len(Content(level).wrap(max(width, 1)))
+        """Room for the longest level text: the height never changes with the value, so
+        a key press repaints the slider without a new layout (and nothing below jumps)."""
+        width = max(width, 1)
+        if self._height_cache[0] != width:
+            lines = [len(Content(text).wrap(width)) for text in self.levels.values()]
+            self._height_cache = (width, 2 + max(lines, default=0))
+        return self._height_cache[1]
 
     # ----------------------------------------------------------------- mouse
 

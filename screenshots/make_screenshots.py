@@ -1,0 +1,91 @@
+"""Regenerate the README screenshots (screenshots/*.svg) with the app's own factory.
+
+    python screenshots/make_screenshots.py
+
+Uses a temporary database, a frozen clock and no cursor blink, so the pictures only
+change when the UI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+
+
+def sample_draft():
+    from triage_tui.domain.models import Draft, Rationale, Scores
+    from triage_tui.domain.rubric import IssueType, Signal
+
+    return Draft(
+        account="Northwind Logistics",
+        arr=84000,
+        scores=Scores(customer_impact=4, account_value=5, time_sensitivity=4, csm_capability=3),
+        rationale=Rationale(
+            customer_impact="Route planning down for 3 depots; manual workaround",
+            account_value="EUR 84,000 ARR (suggested 5)",
+            time_sensitivity="Peak season starts Monday",
+            csm_capability="Needs engineering access",
+        ),
+        issue_type=IssueType.PRODUCT_DEFECT,
+        signals=[Signal.SLA_BREACHED, Signal.WORKFLOW_BLOCKED],
+        open_since=date(2026, 11, 18),
+        situation="Since the 2.14 release, route optimisation times out for depots with "
+        "more than 400 stops. Ops planners rebuild routes by hand every morning.",
+        ask="Engineering to prioritise the timeout fix and share an ETA",
+        by=date(2026, 11, 23),
+        comms="Told their VP Ops we escalated; next update Monday 10:00",
+    )
+
+
+async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...] = (), draft=None) -> Path:
+    from triage_tui.domain.settings import Settings
+    from triage_tui.tui.app import make_app
+    from triage_tui.tui.screens.assess import AssessScreen
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(db_path=Path(tmp) / "history.json", settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=size) as pilot:
+            for _ in range(100):
+                await pilot.pause()
+                if isinstance(app.screen, AssessScreen) and app.screen._rest_ready:
+                    break
+            if draft is not None:
+                app.load_draft(draft)
+                await pilot.pause()
+            for widget in app.screen.query("Input, TextArea"):
+                widget.cursor_blink = False
+            if keys:
+                await pilot.press(*keys)
+            await pilot.pause(0.6)
+            await pilot.wait_for_scheduled_animations()
+            svg = app.export_screenshot(title="triage")
+    target = HERE / f"{name}.svg"
+    target.write_text(svg, encoding="utf-8")
+    return target
+
+
+async def main() -> None:
+    # Isolate the user's config and UI state (theme) from the pictures.
+    tmp_home = tempfile.mkdtemp()
+    os.environ["XDG_DATA_HOME"] = tmp_home
+    os.environ["TRIAGE_CONFIG"] = str(Path(tmp_home) / "config.toml")
+    written = [
+        await shoot("assess", (120, 40), draft=sample_draft()),
+        await shoot("assess-80x24", (80, 24), draft=sample_draft()),
+        await shoot("help", (120, 40), keys=("f1",)),
+    ]
+    for path in written:
+        print(path.relative_to(HERE.parent))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,119 @@
+"""Snapshot tests of the assess screen and its modals at 80×24 and 120×40.
+
+Deterministic: frozen clock (the `now` factory argument), a temporary database, no
+cursor blink, and a pause long enough for the debounced brief preview to render.
+Update with `pytest tests/test_snapshots_assess.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from triage_tui.domain.models import Draft, Rationale, Scores
+from triage_tui.domain.rubric import IssueType, Signal
+from triage_tui.domain.settings import Settings
+from triage_tui.tui.app import TriageApp, make_app
+from triage_tui.tui.screens.assess import AssessScreen
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+
+SAMPLE = Draft(
+    account="Northwind Logistics",
+    arr=84000,
+    scores=Scores(customer_impact=4, account_value=5, time_sensitivity=4, csm_capability=3),
+    rationale=Rationale(
+        customer_impact="Route planning down for 3 depots; manual workaround",
+        account_value="EUR 84,000 ARR (suggested 5)",
+        time_sensitivity="Peak season starts Monday",
+        csm_capability="Needs engineering access",
+    ),
+    issue_type=IssueType.PRODUCT_DEFECT,
+    signals=[Signal.SLA_BREACHED, Signal.WORKFLOW_BLOCKED],
+    open_since=date(2026, 11, 17),
+    situation="Since the 2.14 release, route optimisation times out for large depots.",
+    ask="Engineering to prioritise the timeout fix and share an ETA",
+    comms="",
+)
+
+
+@pytest.fixture
+def app(db_file: Path) -> TriageApp:
+    return make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+
+
+async def settle(pilot, draft: Draft | None = None) -> None:
+    """Wait for the full screen, optionally load a draft, stop blinking, let the preview render."""
+    app = pilot.app
+    for _ in range(100):
+        await pilot.pause()
+        if isinstance(app.screen, AssessScreen) and app.screen._rest_ready:
+            break
+    if draft is not None:
+        app.load_draft(draft)
+        await pilot.pause()
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause(0.5)
+    await pilot.wait_for_scheduled_animations()
+
+
+def test_assess_new_80x24(snap_compare, app: TriageApp) -> None:
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_assess_filled_80x24(snap_compare, app: TriageApp) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot, SAMPLE)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_assess_filled_120x40(snap_compare, app: TriageApp) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot, SAMPLE)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_assess_sliders_by_keys_120x40(snap_compare, app: TriageApp) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(*"Acme", "tab", "5", "tab", "4", "tab", "l", "l")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_help_modal_120x40(snap_compare, app: TriageApp) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_help_modal_80x24(snap_compare, app: TriageApp) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_export_modal_80x24(snap_compare, app: TriageApp, monkeypatch) -> None:
+    monkeypatch.chdir("/tmp")  # the modal shows the folder: keep it the same everywhere
+
+    async def run_before(pilot) -> None:
+        await settle(pilot, SAMPLE)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        for widget in pilot.app.screen.query("Input"):
+            widget.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

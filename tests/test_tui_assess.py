@@ -1,0 +1,503 @@
+"""Pilot tests for the assess screen: keys, live score, type, save, export, validation."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from triage_tui.domain.engine import add_business_days
+from triage_tui.domain.models import Draft, Rationale, Scores
+from triage_tui.domain.rubric import DEFAULT_DEADLINE_BUSINESS_DAYS, Decision, IssueType, Signal
+from triage_tui.domain.settings import Settings
+from triage_tui.tui.app import TriageApp, make_app
+from triage_tui.tui.screens.assess import AssessScreen
+from triage_tui.tui.widgets.slider import Slider
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)  # a Friday
+TODAY = NOW.astimezone().date()
+
+
+def asynctest(fn):
+    """Run an async test with asyncio.run (no pytest-asyncio plugin in this project)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+@pytest.fixture
+def app(db_file: Path) -> TriageApp:
+    return make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+
+
+async def ready(pilot) -> AssessScreen:
+    """Wait until the whole assess screen is mounted (it finishes after the first frame)."""
+    app = pilot.app
+    for _ in range(100):
+        await pilot.pause()
+        screen = app.screen
+        if isinstance(screen, AssessScreen) and screen._rest_ready:
+            return screen
+    raise AssertionError("the assess screen never finished mounting")
+
+
+def panel_text(screen: AssessScreen, widget_id: str) -> str:
+    return str(screen.query_one(f"#{widget_id}").render())
+
+
+def scores(screen: AssessScreen) -> tuple[int, int, int, int]:
+    s = screen._draft.scores
+    return (s.customer_impact, s.account_value, s.time_sensitivity, s.csm_capability)
+
+
+# ----------------------------------------------------------------------------- focus and keys
+
+
+@asynctest
+async def test_new_assessment_defaults_and_focus(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert app.focused is screen.query_one("#account")
+        assert scores(screen) == (1, 1, 1, 1)
+        assert screen._draft.issue_type is IssueType.PRODUCT_DEFECT
+        assert "4/20" in panel_text(screen, "total")
+        assert "Handle it yourself" in panel_text(screen, "decision")
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#customer_impact")
+
+
+@asynctest
+async def test_slider_keys(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("tab", "5")
+        slider = screen.query_one("#customer_impact", Slider)
+        assert slider.value == 5
+        await pilot.press("left", "h")
+        assert slider.value == 3
+        await pilot.press("right", "l", "l", "l")  # clamped at 5
+        assert slider.value == 5
+        await pilot.press("home")
+        assert slider.value == 1
+        await pilot.press("end")
+        assert slider.value == 5
+        await pilot.pause()
+        assert "8/20" in panel_text(screen, "total")
+
+
+@asynctest
+async def test_fast_key_sequence_lands_on_the_right_sliders(app: TriageApp) -> None:
+    """What a script in tmux sends in one go: every key must reach the field focused then."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"Acme", "tab", "5", "tab", "l", "l", "l", "tab", "4", "tab", "h", "3")
+        screen = await ready(pilot)
+        await pilot.pause()
+        assert screen._draft.account == "Acme"
+        assert scores(screen) == (5, 4, 4, 3)
+        assert "16/20" in panel_text(screen, "total")
+        assert "Escalate with urgency" in panel_text(screen, "decision")
+        assert screen._evaluation.decision is Decision.ESCALATE_WITH_URGENCY
+
+
+@asynctest
+async def test_slider_click_sets_value(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        slider = screen.query_one("#time_sensitivity", Slider)
+        positions = slider._positions(slider.content_region.width)
+        # the track is the second line of the slider's content
+        offset = (slider.styles.gutter.left + positions[3], slider.styles.gutter.top + 1)
+        await pilot.click(slider, offset=offset)
+        await pilot.pause()
+        assert slider.value == 4
+
+
+def test_slider_changed_messages_coalesce() -> None:
+    slider = Slider("x")
+    first, second = Slider.Changed(slider, 2), Slider.Changed(slider, 3)
+    assert second.can_replace(first)
+    assert not Slider.Changed(Slider("y"), 3).can_replace(first)
+    assert slider.validate_value(9) == 5 and slider.validate_value(-2) == 1
+
+
+# ----------------------------------------------------------------------------- type, route, signals
+
+
+@asynctest
+async def test_issue_type_changes_the_route(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        for dim in ("customer_impact", "account_value", "time_sensitivity"):
+            screen.query_one(f"#{dim}", Slider).value = 4
+        screen.query_one("#issue-type").focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert screen._draft.issue_type is IssueType.SERVICE_FAILURE
+        assert "CS leadership + support leadership" in panel_text(screen, "route")
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen._draft.issue_type is IssueType.COMMERCIAL_DISPUTE
+        assert "CS leadership + finance" in panel_text(screen, "route")
+
+
+@asynctest
+async def test_manager_surprise_raises_the_decision(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one("#manager-surprised").focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert screen._evaluation.decision is Decision.ESCALATE_FOR_SUPPORT
+        assert "manager-surprise" in panel_text(screen, "decision")
+        assert "Engineering via support platform" in panel_text(screen, "route")
+
+
+@asynctest
+async def test_signals_converging_warning(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        for signal in (Signal.SLA_BREACHED, Signal.HEALTH_RED):
+            screen.query_one(f"#signal-{signal.value}").focus()
+            await pilot.press("space")
+        await pilot.pause()
+        assert "signals converging" in panel_text(screen, "warnings").lower()
+
+
+# ----------------------------------------------------------------------------- helpers and defaults
+
+
+@asynctest
+async def test_arr_and_tier_suggest_account_value(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one("#arr").focus()
+        await pilot.press(*"60k")
+        await pilot.pause()
+        value = screen.query_one("#account_value", Slider)
+        assert value.value == 5
+        assert "suggested 5" in screen.query_one("#why-account_value").value
+        value.focus()
+        await pilot.press("h")  # the user may override
+        await pilot.pause()
+        assert value.value == 4
+        screen.query_one("#arr").focus()
+        await pilot.press("ctrl+u", *"20000")
+        await pilot.pause()
+        assert value.value == 3
+        screen.query_one("#strategic").focus()
+        await pilot.press("right", "right", "enter")  # High
+        await pilot.pause()
+        assert value.value == 5
+
+
+@asynctest
+async def test_by_when_defaults_from_the_decision_until_typed(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        by = screen.query_one("#by")
+        expected = add_business_days(TODAY, DEFAULT_DEADLINE_BUSINESS_DAYS[Decision.HANDLE_YOURSELF])
+        assert by.value == expected.isoformat()
+        for dim in ("customer_impact", "account_value", "time_sensitivity", "csm_capability"):
+            screen.query_one(f"#{dim}", Slider).value = 5
+        await pilot.pause()
+        assert by.value == TODAY.isoformat()  # escalate immediately: same day
+        by.focus()
+        await pilot.press("ctrl+u", *"2026-12-01")
+        await pilot.pause()
+        screen.query_one("#customer_impact", Slider).value = 1
+        await pilot.pause()
+        assert by.value == "2026-12-01"
+        assert screen._draft.by == date(2026, 12, 1)
+
+
+@asynctest
+async def test_date_validation_messages(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one("#open-since").focus()
+        await pilot.press(*"2026-13-01")
+        await pilot.pause()
+        assert "not a real date" in panel_text(screen, "open-since-error")
+        assert screen.query_one("#open-since").has_class("-invalid")
+        await pilot.press("ctrl+u", *"20261101")
+        await pilot.pause()
+        assert "YYYY-MM-DD" in panel_text(screen, "open-since-error")
+        await pilot.press("ctrl+u", *"2027-01-01")
+        await pilot.pause()
+        assert "future" in panel_text(screen, "open-since-error")
+        await pilot.press("ctrl+u", *"2026-11-02")
+        await pilot.pause()
+        assert panel_text(screen, "open-since-error") == ""
+        assert screen._draft.open_since == date(2026, 11, 2)
+        assert "escalating too late" in panel_text(screen, "warnings").lower()
+
+
+# ----------------------------------------------------------------------------- save
+
+
+@asynctest
+async def test_save_writes_the_assessment(app: TriageApp, db_file: Path) -> None:
+    from triage_tui.storage import HistoryStore
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"Acme Corp", "tab", "4", "tab", "3", "tab", "3", "tab", "2")
+        screen.query_one("#ask").focus()
+        await pilot.press(*"Fix | now")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.dirty
+        await pilot.press("5")  # the draft stays editable after saving
+        assert screen.dirty
+    saved = HistoryStore(db_file).all()
+    assert len(saved) == 1
+    record = saved[0]
+    assert record.account == "Acme Corp"
+    assert (record.scores.customer_impact, record.scores.account_value,
+            record.scores.time_sensitivity, record.scores.csm_capability) == (4, 3, 3, 2)
+    assert record.total == 12 and record.decision is Decision.ESCALATE_FOR_SUPPORT
+    assert record.ask == "Fix | now"
+    assert record.created_at == NOW
+
+
+@asynctest
+async def test_save_needs_an_account(app: TriageApp, db_file: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("tab", "5", "ctrl+s")
+        await pilot.pause()
+        assert "account name is needed" in panel_text(screen, "account-error")
+        assert app.focused is screen.query_one("#account")
+        assert any(n.severity == "error" for n in app._notifications)
+        await pilot.press(*"Acme")
+        await pilot.pause()
+        assert panel_text(screen, "account-error") == ""
+    assert not db_file.exists()
+
+
+@asynctest
+async def test_save_error_is_notified(app: TriageApp, db_file: Path) -> None:
+    db_file.write_text("this is not a history file", encoding="utf-8")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and str(db_file) in errors[0].message
+    assert db_file.read_text(encoding="utf-8") == "this is not a history file"
+
+
+# ----------------------------------------------------------------------------- export, copy
+
+
+@asynctest
+async def test_export_writes_the_brief(app: TriageApp, tmp_path: Path, monkeypatch) -> None:
+    from triage_tui.tui.screens.export import ExportScreen
+
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"../../Acme", "tab", "5", "ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert app.screen.query_one("#export-path").value == f"{TODAY.isoformat()}-acme.md"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    written = tmp_path / f"{TODAY.isoformat()}-acme.md"
+    text = written.read_text(encoding="utf-8")
+    assert text.startswith("## Escalation Assessment: ")
+    assert "| Customer impact | 5 |" in text
+
+
+@asynctest
+async def test_export_asks_before_overwriting(app: TriageApp, tmp_path: Path, monkeypatch) -> None:
+    from triage_tui.tui.screens.confirm import ConfirmScreen
+
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / f"{TODAY.isoformat()}-acme.md"
+    target.write_text("keep me", encoding="utf-8")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert target.read_text(encoding="utf-8") == "keep me"
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert target.read_text(encoding="utf-8").startswith("## Escalation Assessment: Acme")
+
+
+@asynctest
+async def test_export_cancel_writes_nothing(app: TriageApp, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+o")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+    assert not list(tmp_path.glob("*.md"))
+
+
+@asynctest
+async def test_copy_brief_to_clipboard(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+y")
+        await pilot.pause()
+        assert app.clipboard.startswith("## Escalation Assessment: Acme")
+
+
+@asynctest
+async def test_brief_preview_is_rendered(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"Preview Co")
+        await pilot.pause(0.4)
+        brief = screen.query_one("#brief")
+        assert "Escalation Assessment: Preview Co" in brief.source
+
+
+# ----------------------------------------------------------------------------- new, load
+
+
+@asynctest
+async def test_new_asks_when_there_are_unsaved_changes(app: TriageApp) -> None:
+    from triage_tui.tui.screens.confirm import ConfirmScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("ctrl+n")  # nothing to lose: no question
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press(*"Acme", "tab", "5", "ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen._draft.account == "Acme"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen._draft.account == ""
+        assert scores(screen) == (1, 1, 1, 1)
+        assert app.focused is screen.query_one("#account")
+
+
+@asynctest
+async def test_load_draft_fills_the_form(app: TriageApp) -> None:
+    draft = Draft(
+        account="Globex",
+        arr=42000,
+        scores=Scores(customer_impact=4, account_value=2, time_sensitivity=3, csm_capability=5),
+        rationale=Rationale(customer_impact="outage"),
+        issue_type=IssueType.FEATURE_GAP,
+        signals=[Signal.HEALTH_RED],
+        manager_surprised=True,
+        open_since=date(2026, 11, 16),
+        situation="Two days down",
+        ask="Hotfix",
+        by=date(2026, 11, 24),
+        comms="Daily update",
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        app.load_draft(draft)
+        await pilot.pause()
+        await pilot.pause()
+        got = screen._draft
+        assert got.account == "Globex" and got.arr == 42000
+        assert scores(screen) == (4, 2, 3, 5)  # the loaded value, not the ARR suggestion
+        assert got.issue_type is IssueType.FEATURE_GAP
+        assert got.signals == [Signal.HEALTH_RED] and got.manager_surprised
+        assert got.situation == "Two days down" and got.by == date(2026, 11, 24)
+        assert got.rationale.customer_impact == "outage"
+        assert not screen.dirty
+        assert "Product management" in panel_text(screen, "route")
+
+
+# ----------------------------------------------------------------------------- shell
+
+
+@asynctest
+async def test_help_modes_and_escape(app: TriageApp) -> None:
+    from triage_tui.tui.screens.help import HelpScreen
+    from triage_tui.tui.screens.history import HistoryScreen
+    from triage_tui.tui.screens.review import ReviewScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        assert "Between low (1) and medium (3)" in text and "ctrl+s" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and app.current_mode == "assess"
+
+
+@asynctest
+async def test_palette_has_every_action(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        titles = {command.title for command in app.get_system_commands(screen)}
+        assert {"Save", "Export brief", "Copy brief", "New assessment", "History", "Review",
+                "Help", "Theme", "Quit"} <= titles
+
+
+@asynctest
+async def test_theme_choice_persists(db_file: Path) -> None:
+    from triage_tui.paths import state_path
+
+    first = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        first.theme = "nord"
+        await pilot.pause()
+    assert json.loads(state_path().read_text(encoding="utf-8"))["theme"] == "nord"
+    second = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    assert second.theme == "nord"
+
+
+@asynctest
+async def test_usable_at_80x24(app: TriageApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"Acme", "tab", "5", "tab", "5", "tab", "5")
+        await pilot.pause()
+        for widget_id in ("total", "decision", "route"):
+            region = screen.query_one(f"#{widget_id}").region
+            assert region.height > 0 and region.bottom <= 23, widget_id
+        assert "16/20" in panel_text(screen, "total")
