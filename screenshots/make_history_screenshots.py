@@ -56,12 +56,8 @@ async def shoot(db: Path, size: tuple[int, int], out: Path) -> list[Path]:
     return written
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="120x40")
-    parser.add_argument("--out", type=Path, default=HERE)
-    args = parser.parse_args()
-    width, height = (int(n) for n in args.size.split("x"))
+async def shoot_all(out: Path = HERE, size: tuple[int, int] = (120, 40)) -> list[Path]:
+    """history.svg, detail.svg and review.svg in ``out`` (also called by make_screenshots.py)."""
     os.environ["TZ"] = "UTC"
     time.tzset()
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,14 +65,24 @@ def main() -> int:
         for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
             os.environ[name] = str(Path(tmp) / name.lower())
         os.environ["TRIAGE_CONFIG"] = str(Path(tmp) / "config.toml")
-        sys.path.insert(0, str(HERE.parent))
+        if str(HERE.parent) not in sys.path:
+            sys.path.insert(0, str(HERE.parent))
         from triage_tui.storage import HistoryStore
         from triage_tui.storage.demo import demo_assessments
 
         db = Path(tmp) / "demo.json"
         HistoryStore(db).add_many(demo_assessments(60, NOW, seed=20251))
-        for path in asyncio.run(shoot(db, (width, height), args.out)):
-            print(f"wrote {path}")
+        return await shoot(db, size, out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="120x40")
+    parser.add_argument("--out", type=Path, default=HERE)
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.split("x"))
+    for path in asyncio.run(shoot_all(args.out, (width, height))):
+        print(f"wrote {path}")
     return 0
 
 

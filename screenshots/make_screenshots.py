@@ -83,6 +83,10 @@ async def main() -> None:
         await shoot("assess-80x24", (80, 24), draft=sample_draft()),
         await shoot("help", (120, 40), keys=("f1",)),
     ]
+    # history.svg, detail.svg, review.svg: a fixed demo history (issue #5)
+    from make_history_screenshots import shoot_all as history_shots
+
+    written += await history_shots(HERE)
     for path in written:
         print(path.relative_to(HERE.parent))
 

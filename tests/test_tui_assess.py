@@ -501,3 +501,16 @@ async def test_usable_at_80x24(app: TriageApp) -> None:
             region = screen.query_one(f"#{widget_id}").region
             assert region.height > 0 and region.bottom <= 23, widget_id
         assert "16/20" in panel_text(screen, "total")
+
+
+@asynctest
+async def test_save_refuses_an_unreadable_date(app: TriageApp, db_file: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"Acme")
+        screen.query_one("#open-since").focus()
+        await pilot.press(*"yesterday", "ctrl+s")
+        await pilot.pause()
+        assert app.focused is screen.query_one("#open-since")
+        assert any("open since" in n.message for n in app._notifications)
+    assert not db_file.exists()

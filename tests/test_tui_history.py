@@ -588,3 +588,27 @@ async def test_fast_keys_resolve_and_delete(demo_db: Path) -> None:
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "HistoryScreen")
         with pytest.raises(UnknownIdError):
             store.get(a.id)
+
+
+@asynctest
+async def test_reopen_asks_before_discarding_unsaved_changes(demo_db: Path) -> None:
+    from triage_tui.tui.screens.confirm import ConfirmScreen
+    from triage_tui.tui.screens.detail import DetailScreen
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"Draft In Progress")
+        await pilot.pause()
+        await open_row(pilot, lambda r: r.account == "Initech")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")  # keep them: nothing happens
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert app.assess_screen.query_one("#account").value == "Draft In Progress"
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.current_mode == "assess")
+        await pilot.pause(0.1)
+        assert app.assess_screen.query_one("#account").value == "Initech"

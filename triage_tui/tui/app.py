@@ -8,6 +8,7 @@ functions and workers that use them.
 from __future__ import annotations
 
 import json
+import threading
 from functools import partial
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -82,6 +83,7 @@ class TriageApp(App[None]):
         self.settings = settings
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
         self._store: Any = None
+        self._store_lock = threading.Lock()
         self.first_frame_shown = False
         self._held_keys: list[events.Key] | None = []
         self._saved_theme = self._load_state().get("theme")
@@ -153,11 +155,12 @@ class TriageApp(App[None]):
 
     def store(self) -> Any:
         """The history store, opened on first use (call from a worker thread)."""
-        if self._store is None:
-            from ..storage import HistoryStore
+        with self._store_lock:
+            if self._store is None:
+                from ..storage import HistoryStore
 
-            self._store = HistoryStore(self.db_path)
-        return self._store
+                self._store = HistoryStore(self.db_path)
+            return self._store
 
     # ----------------------------------------------------------------- theme (UI state)
 

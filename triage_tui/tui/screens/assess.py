@@ -604,6 +604,25 @@ class AssessScreen(Screen[None]):
                 return
             await asyncio.sleep(0.002)
 
+    def _require_valid(self, what: str) -> bool:
+        """Warnings never block; but an account is needed, and a field the user typed
+        that cannot be read (a bad date or amount) is not silently dropped."""
+        if not self._require_account(what):
+            return False
+        invalid = [name for name in ("open-since", "by") if name in self._date_errors]
+        if self._arr_error:
+            invalid.append("arr")
+        if not invalid:
+            return True
+        labels = {"open-since": "open since", "by": "by when", "arr": "ARR"}
+        self.notify(
+            f"Fix {', '.join(labels[n] for n in invalid)} to {what} (see the message next to it).",
+            title="Check the form",
+            severity="error",
+        )
+        self._inputs[invalid[0]].focus()
+        return False
+
     def _require_account(self, what: str) -> bool:
         if self._draft.account:
             return True
@@ -615,7 +634,7 @@ class AssessScreen(Screen[None]):
     async def action_save(self) -> None:
         await self.settle()
         self.recompute()
-        if not self._require_account("save"):
+        if not self._require_valid("save"):
             return
         self._save(self.current_assessment(), self._comparable(self._draft))
 
@@ -649,7 +668,7 @@ class AssessScreen(Screen[None]):
     async def action_export(self) -> None:
         await self.settle()
         self.recompute()
-        if not self._require_account("export the brief"):
+        if not self._require_valid("export the brief"):
             return
         from ...export import safe_filename
         from .export import ExportScreen

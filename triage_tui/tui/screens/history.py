@@ -70,6 +70,7 @@ class HistoryScreen(Screen[None]):
         self._all: list[Row] = []  # every row, in the current sort order
         self._shown: list[Row] = []
         self._query = ""
+        self._empty_text = ""
         self._sig: tuple[int, ...] | None | bool = False  # file signature of the last load
         self._sort = "date"
         self._reverse = False
@@ -93,7 +94,8 @@ class HistoryScreen(Screen[None]):
         self._table = self.query_one(HistoryTable)
         self._filter = self.query_one("#history-filter", Input)
         self._count = self.query_one("#history-count", Static)
-        self._table.empty_text = "Loading the history…"
+        self._empty_text = "Loading the history…"
+        self._table.empty_text = self._empty_text
         self._count.update("loading…")
 
     def on_screen_resume(self) -> None:
@@ -122,7 +124,7 @@ class HistoryScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self._all, self._sig = [], None
-        self._table.empty_text = f"Cannot read the history: {message}"
+        self._empty_text = f"Cannot read the history: {message}"
         self._apply(keep=None)
         self.notify(message, title="History", severity="error", timeout=10)
         self.loaded = True
@@ -130,7 +132,7 @@ class HistoryScreen(Screen[None]):
     def _loaded(self, rows: list[Row], sig: Any) -> None:
         current = self._table.current
         self._all, self._sig = rows, sig
-        self._table.empty_text = "No assessments yet: save one on the assess screen (F2)."
+        self._empty_text = "No assessments yet: save one on the assess screen (F2)."
         self._apply(keep=current.id if current else None)
         self.load_seconds = time.perf_counter() - self._started
         self.loaded = True
@@ -140,13 +142,9 @@ class HistoryScreen(Screen[None]):
     def _apply(self, keep: int | None = None, previous: Sequence[Row] | None = None) -> None:
         """Filter the rows (from ``previous`` when the query only grew) and show them."""
         source = self._all if previous is None else previous
-        self._shown = filter_rows(source, self._query) if self._query.strip() else self._all
-        if not self._query.strip():
-            self._table.empty_text = (
-                self._table.empty_text if not self._all else "No assessments yet."
-            )
-        elif not self._shown:
-            self._table.empty_text = f"Nothing matches “{self._query.strip()}”."
+        query = self._query.strip()
+        self._shown = filter_rows(source, query) if query else self._all
+        self._table.empty_text = f"Nothing matches “{query}”." if query else self._empty_text
         self._table.set_rows(self._shown, keep=keep)
         total = len(self._all)
         self._count.update(
@@ -158,9 +156,9 @@ class HistoryScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         old, new = self._query, event.value
         self._query = new
-        # Typing on narrows the rows already shown: no need to search everything again.
-        grew = old.strip() and new.casefold().startswith(old.casefold()) and \
-            len(new.split()) == len(old.split())
+        # Typing on only narrows (each word must match, a longer word matches less):
+        # search the rows already shown, not everything again.
+        grew = bool(old.strip()) and new.casefold().startswith(old.casefold())
         self._apply(previous=self._shown if grew else None)
 
     def action_focus_filter(self) -> None:

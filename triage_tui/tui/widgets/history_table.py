@@ -26,7 +26,6 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...domain.rubric import Decision
 from ..screens.history_rows import DECISION_SHORT, TYPE_SHORT, TYPE_TINY, Row
 
 
@@ -184,6 +183,7 @@ class HistoryTable(ScrollView, can_focus=True):
         self._now = now or (lambda: datetime.now(timezone.utc))
         self._styles: dict[str, Style] = {}
         self._strips: dict[tuple[int, bool, int], Strip] = {}
+        self._minute = 0
         self._layout: tuple[int, list[tuple[Column, int]]] | None = None
 
     # ------------------------------------------------------------------ data
@@ -212,6 +212,13 @@ class HistoryTable(ScrollView, can_focus=True):
     def set_sort(self, key: str, reverse: bool) -> None:
         self.sort_key, self.sort_reverse = key, reverse
         self.refresh()
+
+    @property
+    def descending(self) -> bool:
+        from ..screens.history_rows import SORTS
+
+        spec = SORTS.get(self.sort_key)
+        return spec is not None and spec.newest_first != self.sort_reverse
 
     def forget(self) -> None:
         """Drop cached lines (rows changed in place, or the clock moved on)."""
@@ -363,6 +370,10 @@ class HistoryTable(ScrollView, can_focus=True):
                              ).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         row = self.rows[index]
+        minute = int(self._now().timestamp() // 60)
+        if minute != self._minute:  # "due" turns "overdue" as time passes
+            self._minute = minute
+            self._strips.clear()
         on_cursor = index == self.cursor
         key = (id(row), on_cursor, width)
         strip = self._strips.get(key)
@@ -378,8 +389,8 @@ class HistoryTable(ScrollView, can_focus=True):
         for i, (column, w) in enumerate(columns):
             label = column.label
             sorted_here = column.key == self.sort_key
-            if sorted_here:
-                label += " ▲" if self.sort_reverse else " ▼"
+            if sorted_here:  # ▼ descending (newest, highest first), ▲ ascending (A→Z)
+                label += " ▼" if self.descending else " ▲"
             style = self._style("header-sorted" if sorted_here else "header")
             gap = " " * GAP if i < len(columns) - 1 else ""
             segments.append(Segment(self._cell(label, w, column.right) + gap, base + style))
@@ -405,4 +416,4 @@ class HistoryTable(ScrollView, can_focus=True):
         return Strip(segments, length).adjust_cell_length(width, fill)
 
 
-__all__ = ["COLUMNS", "Column", "Decision", "HistoryTable", "layout"]
+__all__ = ["COLUMNS", "Column", "HistoryTable", "layout"]
