@@ -42,13 +42,23 @@ def main() -> None:
     kind = sys.argv[1]
     db = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("/nonexistent/history.json")
     app = bare_app() if kind == "bare" else triage_app(db)
+    marks: dict[str, float] = {}
 
-    async def first_frame(pilot) -> None:
-        await pilot.pause()  # the first refresh has been processed
-        print(f"{time.perf_counter() - T0:.6f}", flush=True)
+    class Probe(type(app)):  # type: ignore[misc]
+        def on_ready(self) -> None:
+            # Textual's Ready: the first screen has been laid out and its first frame
+            # drawn (what Posting logs as "started in N ms").
+            marks["ready"] = time.perf_counter() - T0
+
+    app.__class__ = Probe
+
+    async def settled(pilot) -> None:
+        await pilot.pause()  # every deferred mount done, nothing left to draw
+        marks["settled"] = time.perf_counter() - T0
         pilot.app.exit()
 
-    app.run(headless=True, size=(120, 40), auto_pilot=first_frame)
+    app.run(headless=True, size=(120, 40), auto_pilot=settled)
+    print(f"{marks['ready']:.6f} {marks['settled']:.6f}", flush=True)
 
 
 if __name__ == "__main__":

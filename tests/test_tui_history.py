@@ -612,3 +612,60 @@ async def test_reopen_asks_before_discarding_unsaved_changes(demo_db: Path) -> N
         await wait_for(pilot, lambda: app.current_mode == "assess")
         await pilot.pause(0.1)
         assert app.assess_screen.query_one("#account").value == "Initech"
+
+
+@asynctest
+async def test_first_paint_does_not_wait_for_the_rows(demo_db: Path, monkeypatch) -> None:
+    """Loading runs in a worker thread: the screen is up (and says so) while it reads."""
+    import threading
+
+    from triage_tui.tui.screens import history as history_module
+
+    release = threading.Event()
+    real = history_module.load_rows
+
+    def slow_load(store, limit=None):
+        release.wait(5)
+        return real(store, limit)
+
+    monkeypatch.setattr(history_module, "load_rows", slow_load)
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert screen.__class__.__name__ == "HistoryScreen" and not screen.loaded
+        assert "Loading" in table(app).empty_text
+        assert "loading" in str(screen.query_one("#history-count").render())
+        release.set()
+        await wait_for(pilot, lambda: screen.loaded)
+        assert len(table(app).rows) == COUNT
+
+
+@asynctest
+async def test_assess_screen_shows_the_accounts_previous_scores(demo_db: Path) -> None:
+    """Same account, again, while drafting: type an account that has a history."""
+    from triage_tui.tui.widgets.previous import PreviousScores
+
+    app = app_for(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause()
+            if getattr(app.screen, "_rest_ready", False):
+                break
+        previous = app.screen.query_one("#previous", PreviousScores)
+        assert not previous.display or previous.has_class("-empty")
+        await pilot.press(*"initech")
+        await wait_for(pilot, lambda: bool(previous.earlier))
+        newest = max((a for a in HistoryStore(demo_db).all() if a.account == "Initech"),
+                     key=lambda a: a.created_at)
+        assert previous.earlier[0].id == newest.id
+        text = str(previous.render())
+        assert "Same account, before" in text and f"#{newest.id}" in text
+        assert previous.display
+        await pilot.press("tab", "5")  # customer impact 5: the comparison follows at once
+        await pilot.pause()
+        assert "5" in str(previous.render()).split("Customer impact", 1)[1].split("\n", 1)[0]
+        await pilot.press("shift+tab", *["backspace"] * 7, *"Nobody Ltd")
+        await wait_for(pilot, lambda: previous.has_class("-empty"))
+        assert previous.earlier == []

@@ -152,6 +152,10 @@ class AssessScreen(Screen[None]):
         yield Static("", id="route")
         yield Static("", id="why")
         yield Static("", id="warnings")
+        # Same account, again: this account's previous scores beside the current ones.
+        from ..widgets.previous import PreviousScores
+
+        yield PreviousScores(hide_when_empty=True, id="previous")
         yield Static("Brief preview", id="preview-title", classes="section")
         yield Vertical(id="preview")
 
@@ -262,6 +266,7 @@ class AssessScreen(Screen[None]):
         self._route = self.query_one("#route", Static)
         self._why_panel = self.query_one("#why", Static)
         self._warnings = self.query_one("#warnings", Static)
+        self._previous = self.query_one("#previous")
         self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
         self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
         for name in ("arr", "open-since", "ask", "by", "comms"):
@@ -418,6 +423,7 @@ class AssessScreen(Screen[None]):
         else:
             warnings = "[$success]✓ No warnings[/]"
         self._set(self._warnings, "warnings", warnings)
+        self._previous.follow(draft.account, draft.scores, ev.decision)
 
     def _update_validation(self) -> None:
         if not self._rest_ready:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
@@ -119,6 +120,7 @@ class PreviousScores(Static):
     PreviousScores {
         height: auto;
         width: 1fr;
+        margin: 1 0 0 0;
     }
     PreviousScores.-empty.-hide-empty {
         display: none;
@@ -133,12 +135,25 @@ class PreviousScores(Static):
         self.set_class(hide_when_empty, "-hide-empty")
         self.add_class("-empty")
         self.earlier: list[Earlier] = []
+        self._markup: str | None = None
+        self._height = -1
 
     def show(self, current: Any, decision: Decision, earlier: Sequence[Earlier]) -> None:
         """Compare ``current`` scores (Scores, a mapping or 4 ints) with ``earlier[0]``."""
         self.earlier = list(earlier)
         self.set_class(not earlier, "-empty")
-        self.update(comparison_markup(current, decision, earlier, now_label=self.now_label))
+        if not earlier and self.has_class("-hide-empty"):
+            markup = ""
+        else:
+            markup = comparison_markup(current, decision, earlier, now_label=self.now_label)
+        if markup == self._markup:  # called on every keystroke of a form
+            return
+        self._markup = markup
+        # A new layout only when the height changes: a score change is then a repaint.
+        width = self.content_region.width
+        height = len(Content.from_markup(markup).wrap(width)) if markup and width else 0
+        self.update(markup, layout=width == 0 or height != self._height)
+        self._height = height
 
     # ------------------------------------------------------------------ following a draft
 
