@@ -214,26 +214,37 @@ def make_history(path: Path, n: int) -> None:
 
 
 async def _history_screen_times(db: Path, filter_keys: str) -> tuple[float, list[float]]:
-    """Seconds from F3 to the history table showing its rows; then each filter keystroke."""
+    """Seconds from F3 to the history table showing its rows (drawn); then, for each
+    filter keystroke, from the key to the narrowed table drawn. Timed like the keypress
+    figure: poll for the effect with sleep(0), then apply the pending redraw."""
+    from textual import events
+
     from triage_tui.domain.settings import Settings
     from triage_tui.tui.app import make_app
+    from triage_tui.tui.screens.history import HistoryScreen
 
     app = make_app(db_path=db, settings=Settings(), now=lambda: NOW)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         start = time.perf_counter()
-        await pilot.press("f3")
-        screen = app.screen
-        while not getattr(screen, "loaded", False):
-            await asyncio.sleep(0.0005)
-        await pilot.pause()
+        app._driver.send_message(events.Key("f3", None))
+        while not (isinstance(app.screen, HistoryScreen) and app.screen.loaded):
+            await asyncio.sleep(0)
+        app.screen._on_timer_update()
         opened = time.perf_counter() - start
+        await pilot.pause()
         await pilot.press("slash")
+        await pilot.pause()
+        screen = app.screen
         keys = []
-        for key in filter_keys:
+        for i, char in enumerate(filter_keys):
             t0 = time.perf_counter()
-            await pilot.press(key)
+            app._driver.send_message(events.Key(char, char))
+            while screen._query != filter_keys[: i + 1]:
+                await asyncio.sleep(0)
+            screen._on_timer_update()
             keys.append(time.perf_counter() - t0)
+            await pilot.pause()
         return opened, keys
 
 
