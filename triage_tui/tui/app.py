@@ -108,9 +108,15 @@ class TriageApp(App[None]):
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded
-            and self.focused is not None
-            and not self._is_text_field(self.focused)
-            and not isinstance(self.screen, ModalScreen)
+            and (
+                # back / close acts in order with the F-keys that follow it ("escape F4")
+                event.key == "escape"
+                or (
+                    self.focused is not None
+                    and not self._is_text_field(self.focused)
+                    and not isinstance(self.screen, ModalScreen)
+                )
+            )
         ):
             if await self._check_bindings(event.key, priority=True):
                 return
@@ -230,11 +236,15 @@ class TriageApp(App[None]):
         elif self.current_mode != "assess":
             self.switch_mode("assess")
 
+    async def action_switch_mode(self, mode: str) -> None:
+        """F2/F3/F4 work from anywhere: a dialog that is open is closed (cancelled) first."""
+        while isinstance(self.screen, ModalScreen):
+            self.screen.dismiss(None)
+        await super().action_switch_mode(mode)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         modal = isinstance(self.screen, ModalScreen)
         if action == "switch_mode":
-            if modal:
-                return False
             return parameters[0] != self.current_mode
         if action == "back":
             return modal or self.current_mode != "assess"
