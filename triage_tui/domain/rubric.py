@@ -177,7 +177,7 @@ BANDS: tuple[Band, ...] = (
         13,
         "Escalate for support",
         "You need resources, not rescue. Route to the appropriate team with a clear ask",
-        "accent",
+        "primary",
     ),
     Band(
         Decision.ESCALATE_WITH_URGENCY,

@@ -123,7 +123,7 @@ class HistoryTable(ScrollView, can_focus=True):
     }
     HistoryTable > .history-table--muted { color: $text-muted; }
     HistoryTable > .history-table--handle-yourself { color: $success; }
-    HistoryTable > .history-table--escalate-for-support { color: $accent; }
+    HistoryTable > .history-table--escalate-for-support { color: $primary; }
     HistoryTable > .history-table--escalate-with-urgency { color: $warning; }
     HistoryTable > .history-table--escalate-immediately { color: $error; text-style: bold; }
     HistoryTable > .history-table--due { color: $warning; text-style: bold; }
