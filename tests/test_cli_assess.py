@@ -232,3 +232,11 @@ def test_unwritable_export_path(tmp_path: Path, where: str) -> None:
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "cannot export" in proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["history"], [*BASE, "--save"], ["stats"]])
+def test_a_folder_as_history_file_is_one_line_exit_2(tmp_path: Path, command: list[str]) -> None:
+    proc = run("--db", str(tmp_path), *command)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and str(tmp_path) in proc.stderr
+    assert "Traceback" not in proc.stderr

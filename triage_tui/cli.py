@@ -708,6 +708,10 @@ def main(argv: list[str] | None = None) -> int:
     except TriageError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. --db names a folder, or a file we may not read
+        where = exc.filename if isinstance(exc.filename, str) else getattr(args, "db", None)
+        print(f"{PROG}: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
