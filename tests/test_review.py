@@ -142,3 +142,23 @@ def test_demo_history_gives_a_review_with_something_to_say() -> None:
     assert review.satisfaction.rated > 30
     assert review.followups and review.followups_overdue >= 1
     assert all(row.resolved for row in review.calibration)
+
+
+def test_review_from_stored_documents_is_the_same_review(tmp_path) -> None:
+    """The review screen's fast path (plain documents, no pydantic) gives the same review
+    as validated assessments, for every period."""
+    from triage_tui.domain.review import ReviewItem, review_items
+    from triage_tui.storage import HistoryStore
+
+    store = HistoryStore(tmp_path / "h.json")
+    store.add_many(demo_assessments(300, NOW, 7))
+    store.add_many(sample())  # ids, resolutions and check-ins of every kind
+    items = review_items(store.documents())
+    assert all(isinstance(i, ReviewItem) for i in items)
+    everything = store.all()
+    for days in (1, 30, 90, 365, None):
+        assert build_review(items, NOW, days) == build_review(everything, NOW, days)
+    for item, a in zip(items, everything):
+        assert (item.status, item.checkin_due_at, item.followup_pending(),
+                item.followup_overdue(NOW)) == (a.status, a.checkin_due_at,
+                                                 a.followup_pending(), a.followup_overdue(NOW))

@@ -19,7 +19,13 @@ from tinydb import TinyDB
 from triage_tui.domain.engine import assess
 from triage_tui.domain.models import SCHEMA_VERSION, Assessment, Draft, Scores
 from triage_tui.domain.rubric import Decision
-from triage_tui.storage import CorruptStoreError, HistoryStore, StoreError, UnknownIdError
+from triage_tui.storage import (
+    CorruptStoreError,
+    HistoryStore,
+    StoreError,
+    UnknownIdError,
+    document_texts,
+)
 from triage_tui.storage import jsonfile
 from triage_tui.storage import store as store_module
 from triage_tui.storage.demo import demo_assessments
@@ -552,18 +558,43 @@ def test_storage_domain_and_cli_import_without_textual() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_rows_are_light_table_rows_for_filtering(store: HistoryStore) -> None:
+def test_documents_are_the_records_as_json_newest_first(store: HistoryStore) -> None:
     store.add(make("Northwind", (1, 1, 1, 1), NOW, situation="Printer JAM"))
     esc = store.add(make("Globex", (4, 4, 4, 3), NOW + timedelta(minutes=1)))
+    store.add(make("Initech", (2, 2, 2, 2), NOW + timedelta(minutes=2)))
     store.resolve(esc.id or 0, 4, "Credit note", now=NOW + timedelta(hours=1))
-    rows = HistoryStore(store.path).rows()
-    assert [r.id for r in rows] == [2, 1]
-    assert (rows[0].account, rows[0].total, rows[0].decision) == ("Globex", 15, "escalate-with-urgency")
-    assert rows[0].status == "resolved" and rows[0].followup_pending()
-    assert rows[1].created_at == NOW and rows[1].status == "open"
-    assert [r.id for r in rows if r.matches("printer jam")] == [1]
-    assert [r.id for r in rows if r.matches("CREDIT")] == [2]
-    assert [r.id for r in rows if r.matches("glob")] == [2]
-    full = {a.id: a for a in store.all()}
-    for r in rows:
-        assert full[r.id].checkin_due_at == r.checkin_due_at
+    fresh = HistoryStore(store.path)
+    docs = fresh.documents()
+    assert [d["id"] for d in docs] == [3, 2, 1]
+    # exactly what the validated records dump to (so the TUI and the review can trust them)
+    assert docs == [{**a.model_dump(mode="json"), "id": a.id} for a in fresh.all()]
+    assert [d["id"] for d in fresh.documents(limit=2)] == [3, 2]
+    assert fresh.documents(limit=0) == [] and len(fresh.documents(limit=10)) == 3
+    docs[0]["account"] = "changed"  # new dicts each call: the store's copy is untouched
+    assert fresh.documents(limit=1)[0]["account"] == "Initech"
+    assert HistoryStore(store.path.with_name("none.json")).documents() == []
+
+
+def test_documents_of_an_older_file_are_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps({"_default": {"1": V1_DOC}}))
+    [doc] = HistoryStore(path).documents()
+    assert doc["schema_version"] == 2 and doc["id"] == 1
+    assert doc["scores"]["customer_impact"] == V1_DOC["impact"]
+
+
+def test_document_texts_are_what_the_text_query_searches(store: HistoryStore) -> None:
+    a = store.add(make("Northwind", (1, 1, 1, 1), NOW, situation="Printer JAM"))
+    doc = store.documents()[0]
+    texts = document_texts(doc)
+    assert "Northwind" in texts and "Printer JAM" in texts and "" not in texts
+    assert [x.id for x in store.query(text="printer jam")] == [a.id]
+
+
+def test_signature_changes_with_the_file(store: HistoryStore) -> None:
+    assert store.signature() is None
+    store.add(make("A", (1, 1, 1, 1), NOW))
+    first = store.signature()
+    assert first is not None and first == HistoryStore(store.path).signature()
+    store.add(make("B", (1, 1, 1, 1), NOW + timedelta(minutes=1)))
+    assert store.signature() != first

@@ -58,9 +58,10 @@ async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
 
 
 async def open_history(pilot):
+    """F3, then wait until the table shows every row (not just the first page)."""
     await pilot.press("f3")
     app = pilot.app
-    await wait_for(pilot, lambda: getattr(app.screen, "loaded", False))
+    await wait_for(pilot, lambda: getattr(app.screen, "complete", False))
     await pilot.pause()
     return app.screen
 
@@ -669,3 +670,95 @@ async def test_assess_screen_shows_the_accounts_previous_scores(demo_db: Path) -
         await pilot.press("shift+tab", *["backspace"] * 7, *"Nobody Ltd")
         await wait_for(pilot, lambda: previous.has_class("-empty"))
         assert previous.earlier == []
+
+
+def _gate_the_rest(monkeypatch, page: int):
+    """Make the history screen show ``page`` rows first and hold the rest until the
+    returned event is set."""
+    import threading
+
+    from triage_tui.tui.screens import history as history_module
+
+    monkeypatch.setattr(history_module, "FIRST_PAGE", page)
+    release = threading.Event()
+    real = history_module.load_rows
+
+    def gated(store, limit=None):
+        if limit is None:
+            release.wait(5)
+        return real(store, limit)
+
+    monkeypatch.setattr(history_module, "load_rows", gated)
+    return release
+
+
+async def open_first_page(pilot):
+    """F3 with the rest held back (see _gate_the_rest): the screen showing its first page."""
+    app = pilot.app
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: getattr(app.screen, "loaded", False))
+    assert not app.screen.complete
+    return app.screen
+
+
+@asynctest
+async def test_a_large_history_shows_its_newest_page_then_the_rest(demo_db: Path,
+                                                                  monkeypatch) -> None:
+    """The newest page is on screen (``loaded``) before the rest is read; the rest arrives
+    without a key press, and a filter typed meanwhile is applied again to every row."""
+    release = _gate_the_rest(monkeypatch, 10)
+    app = app_for(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_first_page(pilot)
+        count = screen.query_one("#history-count")
+        newest = [d["id"] for d in HistoryStore(demo_db).documents(limit=10)]
+        assert [r.id for r in table(app).rows] == newest  # real rows, newest first
+        assert "60, loading" in str(count.render())
+        await pilot.press("slash", *"initech")
+        partial = [r.id for r in table(app).rows]
+        assert set(partial) <= set(newest) and "so far" in str(count.render())
+        release.set()
+        await wait_for(pilot, lambda: screen.complete)
+        await pilot.pause()
+        everything = load_rows(HistoryStore(demo_db))
+        expected = [r.id for r in filter_rows(everything, "initech")]
+        assert [r.id for r in table(app).rows] == expected and len(expected) > len(partial)
+        assert f"{len(expected)} of 60" in str(count.render())
+        assert len(screen.rows()) == COUNT
+
+
+@asynctest
+async def test_a_sort_chosen_before_the_rest_arrives_is_kept(demo_db: Path, monkeypatch) -> None:
+    release = _gate_the_rest(monkeypatch, 10)
+    app = app_for(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_first_page(pilot)
+        screen.set_sort("total")
+        release.set()
+        await wait_for(pilot, lambda: screen.complete)
+        await pilot.pause()
+        totals = [r.total for r in table(app).rows]
+        assert len(totals) == COUNT and totals == sorted(totals, reverse=True)
+
+
+@asynctest
+async def test_enter_typed_before_the_rest_arrives_opens_the_first_match_of_all(
+        demo_db: Path, monkeypatch) -> None:
+    """`F3 / text Enter Enter` typed at once: enter waits for every row, so it opens the
+    newest match of the whole history even when the first page has none."""
+    release = _gate_the_rest(monkeypatch, 1)
+    app = app_for(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        newest = HistoryStore(demo_db).documents()
+        target = next(d for d in newest[1:] if d["account"] != newest[0]["account"])
+        word = target["account"].split()[0].lower()
+        assert word not in newest[0]["account"].lower()
+        await app._press_keys(["f3", "slash", *word, "enter", "enter"])
+        await pilot.pause(0.2)
+        release.set()
+        from triage_tui.tui.screens.detail import DetailScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        first = next(d for d in newest if word in d["account"].lower())
+        assert app.screen.assessment.id == first["id"]

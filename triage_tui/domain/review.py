@@ -1,7 +1,10 @@
 """The monthly pattern review (background seed, "Document and review"): pure computation.
 
 ``build_review(assessments, now, period_days)`` → :class:`Review`, used by ``triage stats``
-and the TUI's review screen. It answers the seed's questions: what gets escalated (counts
+and the TUI's review screen. It takes validated :class:`Assessment` objects or, for a large
+history, :class:`ReviewItem` — just the ten fields the review reads, built from the
+stored JSON documents without pydantic (``review_items(store.documents())``: about 10×
+faster than ``store.all()`` at 10 000 assessments, and the same review). It answers the seed's questions: what gets escalated (counts
 by decision and issue type), which accounts escalate repeatedly, how long CSMs wait
 before escalating, whether resolution times are growing quarter over quarter, how
 satisfied customers were, which post-escalation check-ins are due, and a calibration
@@ -14,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from statistics import mean, median
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 from .models import Assessment, Model
 from .rubric import (
@@ -113,6 +116,62 @@ class Review(Model):
     calibration: list[CalibrationRow]
 
 
+@dataclass(slots=True, kw_only=True)
+class ReviewItem:
+    """What the review reads of one assessment, with the same names as
+    :class:`Assessment` (and its lifecycle rules, borrowed below, not rewritten)."""
+
+    id: int | None
+    account: str
+    created_at: datetime
+    decision: Decision
+    issue_type: IssueType
+    business_days_open: int | None
+    warning_codes: tuple[WarningCode, ...]
+    resolved_at: datetime | None
+    satisfaction: int | None
+    checkin_done_at: datetime | None
+
+    status = Assessment.status
+    checkin_due_at = Assessment.checkin_due_at
+    followup_pending = Assessment.followup_pending
+    followup_overdue = Assessment.followup_overdue
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> ReviewItem:
+        """From an assessment's JSON form (``Assessment.model_dump(mode="json")``, as
+        the history store keeps it, with its ``id``). The document is trusted to be one:
+        ``HistoryStore.documents()`` hands out only what the store wrote or validated."""
+        get = doc.get
+        resolved, done = get("resolved_at"), get("checkin_done_at")
+        return cls(
+            id=get("id"),
+            account=doc["account"],
+            created_at=_parse(doc["created_at"]),
+            decision=_DECISIONS[doc["decision"]],
+            issue_type=_TYPES[doc["issue_type"]],
+            business_days_open=get("business_days_open"),
+            warning_codes=tuple([_WARNINGS[w["code"]] for w in get("warnings") or ()]),
+            resolved_at=_parse(resolved) if resolved else None,
+            satisfaction=get("satisfaction"),
+            checkin_done_at=_parse(done) if done else None,
+        )
+
+
+_DECISIONS = {d.value: d for d in Decision}
+_TYPES = {t.value: t for t in IssueType}
+_WARNINGS = {w.value: w for w in WarningCode}
+
+
+def _parse(text: str) -> datetime:
+    return _utc(datetime.fromisoformat(text))
+
+
+def review_items(documents: Iterable[dict[str, Any]]) -> list[ReviewItem]:
+    """Stored JSON documents → what :func:`build_review` needs (see :class:`ReviewItem`)."""
+    return [ReviewItem.from_json(doc) for doc in documents]
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
@@ -151,7 +210,7 @@ def _trend(quarters: list[QuarterResolve]) -> Literal["growing", "shrinking", "s
 
 
 def build_review(
-    assessments: Iterable[Assessment], now: datetime, period_days: int | None = None
+    assessments: Iterable[Assessment | ReviewItem], now: datetime, period_days: int | None = None
 ) -> Review:
     """The review of the assessments created in the last ``period_days`` (None: all).
 
@@ -170,7 +229,7 @@ def build_review(
         by_type[a.issue_type] += 1
 
     # Accounts escalating repeatedly (names compared case-insensitively).
-    per_account: dict[str, list[Assessment]] = defaultdict(list)
+    per_account: dict[str, list[Assessment | ReviewItem]] = defaultdict(list)
     for a in escalations:
         per_account[" ".join(a.account.casefold().split())].append(a)
     window = timedelta(days=REPEAT_WINDOW_DAYS)

@@ -7,7 +7,8 @@
     store.query(account=, decision=, text=, limit=)   # newest first
     store.update(a) / store.resolve(id, satisfaction, note, now) / store.checkin(id, now)
     store.delete(id) / store.followups() / store.check() / store.recover()
-    store.rows() -> list[Row]                 # light rows for a big table + filter-as-you-type
+    store.documents(limit=) -> list[dict]     # plain JSON documents, newest first, no pydantic
+    store.signature()                         # changes whenever the file does
 
 Every error is a StoreError whose message is one line naming the file:
 CorruptStoreError (corrupt or foreign file: never written to; ``recover`` moves it
@@ -18,6 +19,6 @@ atomic TinyDB storage and the file layout; :mod:`.migrations` upgrades older rec
 :mod:`.demo` generates a realistic history for demos, tests and benchmarks.
 """
 
-from .store import CorruptStoreError, HistoryStore, Row, StoreError, UnknownIdError
+from .store import CorruptStoreError, HistoryStore, StoreError, UnknownIdError, document_texts
 
-__all__ = ["CorruptStoreError", "HistoryStore", "Row", "StoreError", "UnknownIdError"]
+__all__ = ["CorruptStoreError", "HistoryStore", "StoreError", "UnknownIdError", "document_texts"]

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import mmap
 import os
 import shlex
@@ -25,14 +26,14 @@ import stat as stat_mod
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import orjson
 
 from ..domain.models import SCHEMA_VERSION, Assessment
-from ..domain.rubric import CHECKIN_HOURS, Decision
+from ..domain.rubric import Decision
 from ..errors import TriageError
 from .jsonfile import (
     APP,
@@ -76,6 +77,24 @@ class UnknownIdError(StoreError):
     """No assessment with that id."""
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector around a bulk read.
+
+    Parsing 10 000 records allocates some 200 000 dicts and lists; each allocation burst
+    triggers a collection that rescans everything still alive, which took 35-40 % of
+    :meth:`HistoryStore.documents` (and as much again of building table rows from them).
+    Nothing read here forms a cycle, so nothing is lost by collecting afterwards.
+    Nesting and other threads are safe: only the outermost caller turns it back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
@@ -99,63 +118,10 @@ def _line_key(line: bytes) -> tuple[datetime, int]:
     return (_utc(datetime.fromisoformat(line_doc(line)["created_at"])), line_id(line))
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One record for a table: what the history screen shows and filters on."""
-
-    id: int
-    created_at: datetime
-    account: str
-    total: int
-    decision: Decision
-    issue_type: str
-    resolved_at: datetime | None
-    checkin_done_at: datetime | None
-    haystack: str  # casefolded account and every text the CSM wrote
-
-    @classmethod
-    def from_line(cls, line: bytes) -> Row:
-        doc = line_doc(line)
-        rationale = doc.get("rationale") or {}
-        texts = [str(doc.get(k) or "") for k in _TEXT_FIELDS]
-        if isinstance(rationale, dict):
-            texts += [str(v) for v in rationale.values()]
-        resolved, checkin = doc.get("resolved_at"), doc.get("checkin_done_at")
-        return cls(
-            id=line_id(line),
-            created_at=_utc(datetime.fromisoformat(doc["created_at"])),
-            account=str(doc.get("account", "")),
-            total=int(doc.get("total", 0)),
-            decision=Decision(doc["decision"]),
-            issue_type=str(doc.get("issue_type", "")),
-            resolved_at=_utc(datetime.fromisoformat(resolved)) if resolved else None,
-            checkin_done_at=_utc(datetime.fromisoformat(checkin)) if checkin else None,
-            haystack="\n".join(texts).casefold(),
-        )
-
-    @property
-    def status(self) -> str:
-        return "resolved" if self.resolved_at is not None else "open"
-
-    @property
-    def checkin_due_at(self) -> datetime | None:
-        if self.resolved_at is None or not self.decision.escalates:
-            return None
-        return self.resolved_at + timedelta(hours=CHECKIN_HOURS)
-
-    def followup_pending(self) -> bool:
-        return self.checkin_due_at is not None and self.checkin_done_at is None
-
-    def matches(self, text: str) -> bool:
-        """Case-insensitive substring of the account or any text the CSM wrote."""
-        return text.casefold() in self.haystack
-
-
 @dataclass
 class _Snapshot:
     sig: tuple[int, ...] | None  # None: no file
     data: Canonical  # the records in canonical form (built in memory for other files)
-    rows: list[Row] | None = None
 
     @property
     def next_id(self) -> int:
@@ -401,17 +367,41 @@ class HistoryStore:
                     found.append(self._model(line))
             return found
 
-    def rows(self) -> list[Row]:
-        """Every record as a light table row, newest first, without pydantic: for a TUI
-        table and filter-as-you-type over a large history (``row.matches(text)``).
+    def documents(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every record as a plain JSON document with its ``"id"``, newest first
+        (``limit``: the newest only, found from the end of the file: O(limit)).
 
-        O(records) once per version of the file (then cached); use ``query(limit=N)`` for
-        a first page that costs O(N)."""
+        The fast read for large tables and the pattern review: orjson only, no pydantic
+        (about 9 µs a record against 90 µs for :meth:`all`). The documents can be trusted
+        as :class:`Assessment` dumps of the current schema: a file whose checksum matches
+        was written by this store from :class:`Assessment` objects, and any other file was
+        migrated and validated record by record when it was read (see :meth:`_decode`).
+        Each call returns new dicts: the caller may keep or change them."""
         with self._mutex:
-            snap = self._snapshot()
-            if snap.rows is None:
-                snap.rows = [Row.from_line(line) for line in reversed(snap.data.lines())]
-            return snap.rows
+            data = self._snapshot().data
+            lines = data.tail(limit) if limit is not None else data.lines()
+        loads = orjson.loads
+        docs = []
+        try:
+            with paused_gc():
+                for line in reversed(lines):
+                    cut = line.index(b'": ')
+                    doc = loads(memoryview(line)[cut + 3 :])
+                    doc["id"] = int(line[1:cut])
+                    docs.append(doc)
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            raise self._corrupt(f"has a record that is not JSON ({exc})") from None
+        return docs
+
+    def signature(self) -> tuple[int, ...] | None:
+        """Changes whenever the file does (None: there is no file): a cheap ``os.stat``
+        for callers that keep what they read, to know when to read again."""
+        try:
+            return _sig(os.stat(self.path))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read history file {self.path}: {exc.strerror or exc}") from None
 
     def followups(self) -> list[Assessment]:
         """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
@@ -680,6 +670,18 @@ def _first_error(exc: Any) -> str:
 _TEXT_FIELDS = ("account", "situation", "ask", "comms", "resolution_note")
 
 
+def document_texts(doc: dict[str, Any]) -> list[str]:
+    """What a text search looks in: the account and every text the CSM wrote (situation,
+    ask, customer communication, resolution note, the rationale per dimension), from a
+    stored document. Empty texts are left out."""
+    get = doc.get
+    texts = [str(text) for text in (get(k) for k in _TEXT_FIELDS) if text]
+    rationale = get("rationale")
+    if rationale and isinstance(rationale, dict):
+        texts += [str(v) for v in rationale.values() if v]
+    return texts
+
+
 class _Filters:
     """History filters on raw documents, with a byte-level pre-check per line so most
     records are never parsed."""
@@ -712,9 +714,6 @@ class _Filters:
         if self.account is not None and self.account not in str(doc.get("account", "")).casefold():
             return False
         if self.text is not None:
-            rationale = doc.get("rationale") or {}
-            texts = [str(doc.get(k) or "") for k in _TEXT_FIELDS]
-            texts += [str(v) for v in rationale.values()] if isinstance(rationale, dict) else []
-            if not any(self.text in t.casefold() for t in texts):
+            if not any(self.text in t.casefold() for t in document_texts(doc)):
                 return False
         return True

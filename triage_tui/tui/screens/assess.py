@@ -1,9 +1,15 @@
 """The assess screen: the draft on the left, the live verdict on the right.
 
-Every change on the left rebuilds the Draft and calls the pure engine (`evaluate`);
-the score / decision / route / warnings panel is updated synchronously (cheap Static
-updates), while the Markdown preview of the brief is debounced because rendering
-Markdown is slow.
+Every change on the left updates the Draft and calls the pure engine (`evaluate`); the
+score / decision / route / warnings panel is updated at once, while the Markdown preview
+of the brief is debounced because rendering Markdown is slow.
+
+A slider key is the hot path (budget: twice a no-op key press), so it is kept short:
+the screen watches each slider's value (a synchronous callback in the same step as the
+key, rather than a Changed message that bubbles through two more queues), replaces only
+the scores in the Draft instead of reading the whole form again, and each panel text is
+rebuilt, as Content (no markup parsing), only when what it depends on changed; it asks
+for a new layout only when its height changes.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +53,7 @@ from ...domain.rubric import (
     Strategic,
 )
 from ..widgets.bandbar import BandBar
+from ..widgets.cached import PanelText, content_height
 from ..widgets.slider import Slider
 
 if TYPE_CHECKING:
@@ -90,6 +98,58 @@ def parse_arr(text: str) -> float | None:
         raise ValueError(str(exc)) from None
 
 
+# ----------------------------------------------------------------- the verdict panel texts
+# Built as Content (no markup to parse), only when what they show changed.
+
+
+def _total_content(total: int) -> Content:
+    return Content.assemble("Total ", (str(total), "b"), f"/{TOTAL_MAX}")
+
+
+def _decision_content(ev: Evaluation) -> Content:
+    band = BAND_BY_DECISION[ev.decision]
+    colour = f"${band.style}"
+    parts: list[str | tuple[str, str]] = [
+        (f"● {band.label}", f"b {colour}"), "\n", (f"{band.summary}.", "$text-muted"),
+    ]
+    if ev.raised_by_manager_surprise:
+        score_band = BAND_BY_DECISION[ev.score_decision].label.lower()
+        parts += ["\n", (f"Raised from {score_band} by the manager-surprise test.", colour)]
+    return Content.assemble(*parts)
+
+
+def _route_content(route: tuple[str, str] | None, by: date | None) -> Content:
+    if route is not None:
+        parts: list[str | tuple[str, str]] = [
+            ("Route to", "b"), " ", (route[0], "b $primary"), "\n", (route[1], "$text-muted"),
+        ]
+    else:
+        parts = [("Route", "b"), " ", ("no escalation: handle it yourself", "$text-muted")]
+    if by is not None:
+        parts += ["\n", ("By", "b"), f" {by.isoformat()}"]
+    return Content.assemble(*parts)
+
+
+def _why_content(why: str, what_ifs: tuple[str, ...]) -> Content:
+    parts: list[str | tuple[str, str]] = [("Why", "b"), f" {why}"]
+    for text in what_ifs:
+        parts += ["\n", ("What if", "b"), f" {text}"]
+    return Content.assemble(*parts)
+
+
+def _warnings_content(warnings: tuple[tuple[Any, str], ...]) -> Content:
+    if not warnings:
+        return Content.styled("✓ No warnings", "$success")
+    parts: list[str | tuple[str, str]] = []
+    for code, message in warnings:
+        title = WARNINGS[code][0]
+        rest = message[len(title) :].lstrip(": ")
+        if parts:
+            parts.append("\n")
+        parts += [(f"⚠ {title}:", "b $warning"), " ", (rest, "$text-muted")]
+    return Content.assemble(*parts)
+
+
 class AssessScreen(Screen[None]):
     """The split screen: draft on the left, live verdict and brief on the right."""
 
@@ -122,6 +182,7 @@ class AssessScreen(Screen[None]):
         self._preview_timer: Timer | None = None
         self._preview_widget: Any = None
         self._last_panel: dict[str, str] = {}
+        self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
         self._heights: dict[str, int] = {}
         self._date_errors: dict[str, str] = {}
         self._arr_error = ""
@@ -144,14 +205,14 @@ class AssessScreen(Screen[None]):
             yield Label("Account", classes="field-label")
             yield Input(placeholder="Account name (required to save)", id="account")
         with VerticalScroll(id="side"):
-            yield Static("", id="total")
-            yield Static("", id="decision")
+            yield PanelText("", id="total")
+            yield PanelText("", id="decision")
         # The Footer (one widget per key) is mounted with the rest, after the first frame.
 
     def compose_side(self) -> ComposeResult:
-        yield Static("", id="route")
-        yield Static("", id="why")
-        yield Static("", id="warnings")
+        yield PanelText("", id="route")
+        yield PanelText("", id="why")
+        yield PanelText("", id="warnings")
         # Same account, again: this account's previous scores beside the current ones.
         from ..widgets.previous import PreviousScores
 
@@ -231,12 +292,13 @@ class AssessScreen(Screen[None]):
     def on_mount(self) -> None:
         self._rest_ready = False
         self._rest_mounting = False
+        self._loading = False
         self._pending_draft: Draft | None = None
         self._inputs = {"account": self.query_one("#account", Input)}
         self._sliders: dict[Dimension, Slider] = {}
         self._why: dict[Dimension, Input] = {}
-        self._total = self.query_one("#total", Static)
-        self._decision = self.query_one("#decision", Static)
+        self._total = self.query_one("#total", PanelText)
+        self._decision = self.query_one("#decision", PanelText)
         self.recompute()
         if self.triage.first_frame_shown:
             self.call_after_refresh(self.mount_rest)
@@ -262,10 +324,16 @@ class AssessScreen(Screen[None]):
         await form.mount(Static("", id="account-error", classes="validation"), after="#account")
         await form.mount_compose(self.compose_rest())
         self._sliders = {dim: self.query_one(f"#{dim.value}", Slider) for dim in Dimension}
+        for dim, slider in self._sliders.items():
+            self.watch(slider, "value", partial(self._slider_moved, dim), init=False)
         self._band = self.query_one("#band", BandBar)
-        self._route = self.query_one("#route", Static)
-        self._why_panel = self.query_one("#why", Static)
-        self._warnings = self.query_one("#warnings", Static)
+        self._route = self.query_one("#route", PanelText)
+        self._why_panel = self.query_one("#why", PanelText)
+        self._warnings = self.query_one("#warnings", PanelText)
+        self._errors = {
+            name: self.query_one(f"#{name}", Static)
+            for name in ("open-since-error", "by-error", "arr-hint", "account-error")
+        }
         self._previous = self.query_one("#previous")
         self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
         self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
@@ -352,77 +420,83 @@ class AssessScreen(Screen[None]):
     # ----------------------------------------------------------------- live update
 
     def recompute(self) -> None:
-        """Rebuild the draft from the form, evaluate it, update the panel (cheap)."""
-        draft = self._read_draft()
+        """Rebuild the draft from the whole form, evaluate it, update the panel."""
+        self._evaluations.clear()  # anything but the scores may have changed
+        self._apply(self._read_draft())
+        self._update_validation()
+
+    def _slider_moved(self, dim: Dimension, value: int) -> None:
+        """A slider's value changed (called synchronously by the reactive): only the
+        scores changed, so the Draft is the last one with one score replaced."""
+        if self._loading or not self._rest_ready:
+            return
+        draft = self._draft
+        self._apply(dataclasses.replace(draft, scores=draft.scores.with_score(dim, value)))
+        self._schedule_preview()
+
+    def _apply(self, draft: Draft) -> None:
+        """Evaluate `draft` (the automatic "by when" first) and show the verdict.
+
+        Evaluations are kept by scores until anything else in the form changes, so
+        moving a slider back and forth does not evaluate the same draft again."""
+        today = self.triage.today()
         decision = final_decision(draft.scores.total, draft.manager_surprised)
         if not self._by_user_edited:
-            auto = add_business_days(self.triage.today(), DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
+            auto = add_business_days(today, DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
             draft.by = auto
-            if not self._rest_ready:
-                pass
-            elif auto != self._by_auto or self._inputs["by"].value != auto.isoformat():
+            if self._rest_ready and (
+                auto != self._by_auto or self._inputs["by"].value != auto.isoformat()
+            ):
                 self._by_auto = auto
                 by_input = self._inputs["by"]
                 with self.prevent(Input.Changed):
                     by_input.value = auto.isoformat()
                 self._date_errors.pop("by", None)
-        evaluation = evaluate(draft, self.triage.settings, today=self.triage.today())
+        scores = draft.scores
+        key = (
+            scores.customer_impact, scores.account_value, scores.time_sensitivity,
+            scores.csm_capability, draft.by, today,
+        )
+        evaluation = self._evaluations.get(key)
+        if evaluation is None:
+            if len(self._evaluations) >= 32:
+                self._evaluations.clear()
+            evaluation = self._evaluations[key] = evaluate(draft, self.triage.settings, today=today)
         self._draft, self._evaluation = draft, evaluation
         self._update_panel(draft, evaluation)
-        self._update_validation()
 
     def _set(self, widget: Static, key: str, content: str) -> None:
-        """Update a Static only when its text changed, and ask for a new layout only when
-        its height changes: a slider key press then costs a repaint, not a relayout."""
+        """Update a (validation) Static only when its markup changed, and ask for a new
+        layout only when its height changes."""
         if self._last_panel.get(key) == content:
             return
         self._last_panel[key] = content
         width = widget.content_region.width
-        height = len(Content.from_markup(content).wrap(width)) if content and width else 0
-        layout = width == 0 or self._heights.get(key) != height
-        self._heights[key] = height
-        widget.update(content, layout=layout)
+        visual = Content.from_markup(content)
+        height = content_height(visual, width)
+        layout = width == 0 or self._heights.get(key) != (width, height)
+        self._heights[key] = (width, height)
+        widget.update(visual, layout=layout)
 
     def _update_panel(self, draft: Draft, ev: Evaluation) -> None:
         band = BAND_BY_DECISION[ev.decision]
-        colour = f"${band.style}"
-        self._set(self._total, "total", f"Total [b]{ev.total}[/b]/{TOTAL_MAX}")
-        decision = f"[b {colour}]● {escape(band.label)}[/]\n[$text-muted]{escape(band.summary)}.[/]"
-        if ev.raised_by_manager_surprise:
-            score_band = BAND_BY_DECISION[ev.score_decision].label.lower()
-            decision += f"\n[{colour}]Raised from {escape(score_band)} by the manager-surprise test.[/]"
-        self._set(self._decision, "decision", decision)
+        self._total.show(ev.total, partial(_total_content, ev.total))
+        self._decision.show(
+            (ev.decision, ev.raised_by_manager_surprise, ev.score_decision),
+            partial(_decision_content, ev),
+        )
         self._decision.set_classes(f"decision-{ev.decision.value}")
         if not self._rest_ready:
             return
         self._band.total = ev.total
-        if ev.route is not None:
-            route = (
-                f"[b]Route to[/b] [b $primary]{escape(ev.route.to)}[/]\n"
-                f"[$text-muted]{escape(ev.route.when)}[/]"
-            )
-            if draft.by is not None:
-                route += f"\n[b]By[/b] {draft.by.isoformat()}"
-        else:
-            route = "[b]Route[/b] [$text-muted]no escalation: handle it yourself[/]"
-            if draft.by is not None:
-                route += f"\n[b]By[/b] {draft.by.isoformat()}"
-        self._set(self._route, "route", route)
-        lines = [f"[b]Why[/b] {escape(ev.why.text)}"]
-        for what_if in (ev.what_if.up, ev.what_if.down):
-            if what_if is not None:
-                lines.append(f"[b]What if[/b] {escape(what_if.text)}")
-        self._set(self._why_panel, "why", "\n".join(lines))
-        if ev.warnings:
-            items = []
-            for warning in ev.warnings:
-                title = WARNINGS[warning.code][0]
-                rest = warning.message[len(title) :].lstrip(": ")
-                items.append(f"[b $warning]⚠ {escape(title)}:[/] [$text-muted]{escape(rest)}[/]")
-            warnings = "\n".join(items)
-        else:
-            warnings = "[$success]✓ No warnings[/]"
-        self._set(self._warnings, "warnings", warnings)
+        route = (ev.route.to, ev.route.when) if ev.route is not None else None
+        self._route.show((route, draft.by), partial(_route_content, route, draft.by))
+        what_ifs = tuple(w.text for w in (ev.what_if.up, ev.what_if.down) if w is not None)
+        self._why_panel.show(
+            (ev.why.text, what_ifs), partial(_why_content, ev.why.text, what_ifs)
+        )
+        warnings = tuple((w.code, w.message) for w in ev.warnings)
+        self._warnings.show(warnings, partial(_warnings_content, warnings))
         self._previous.follow(draft.account, draft.scores, ev.decision)
 
     def _update_validation(self) -> None:
@@ -431,9 +505,9 @@ class AssessScreen(Screen[None]):
         for name in ("open-since", "by"):
             message = self._date_errors.get(name, "")
             self._inputs[name].set_class(bool(message), "-invalid")
-            error = self.query_one(f"#{name}-error", Static)
-            self._set(error, f"{name}-error", f"✗ {message}" if message else "")
-        hint = self.query_one("#arr-hint", Static)
+            error = self._errors[f"{name}-error"]
+            self._set(error, f"{name}-error", f"✗ {escape(message)}" if message else "")
+        hint = self._errors["arr-hint"]
         self._inputs["arr"].set_class(bool(self._arr_error), "-invalid")
         if self._arr_error:
             self._set(hint, "arr-hint", f"[$error]✗ {escape(self._arr_error)}[/]")
@@ -450,12 +524,12 @@ class AssessScreen(Screen[None]):
         if not self._rest_ready:
             return
         self._inputs["account"].set_class(bool(message), "-invalid")
-        self._set(self.query_one("#account-error", Static), "account-error", f"✗ {message}" if message else "")
+        self._set(self._errors["account-error"], "account-error", f"✗ {escape(message)}" if message else "")
 
     # ----------------------------------------------------------------- events
 
+    # Sliders: see `_slider_moved` (their Changed messages are for other listeners).
     # Handlers by name (not @on) for widgets imported only after the first frame.
-    @on(Slider.Changed)
     def _form_changed(self) -> None:
         self.recompute()
         self._schedule_preview()
@@ -559,6 +633,7 @@ class AssessScreen(Screen[None]):
             Input.Changed, Slider.Changed, Checkbox.Changed, TextArea.Changed,
             RadioSet.Changed, RadioButton.Changed, OptionList.OptionHighlighted,
         )
+        self._loading = True
         with self.prevent(*prevented):
             self._inputs["account"].value = draft.account
             self._inputs["arr"].value = "" if draft.arr is None else f"{draft.arr:g}"
@@ -584,6 +659,7 @@ class AssessScreen(Screen[None]):
             self._by_auto = None
             self._why_value_auto = ""
             self._inputs["by"].value = draft.by.isoformat() if draft.by else ""
+            self._loading = False
             self.recompute()
         self._set_account_error("")
         self._baseline = self._comparable(self._draft)

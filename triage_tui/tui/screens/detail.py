@@ -142,7 +142,7 @@ class DetailScreen(Screen[None]):
 
     def _show_previous(self) -> None:
         a = self.assessment
-        if self.history is not None and self.history.loaded:
+        if self.history is not None and self.history.complete:
             from .history_rows import earlier_rows, row_from_assessment
 
             row = row_from_assessment(a)

@@ -1,8 +1,11 @@
 """History screen (F3): every past assessment, newest first, filtered as you type.
 
-The rows load in a worker thread (the first paint never waits for the file). Each row
-is built once, with a case-folded haystack of its text, so a filter keystroke is one
-substring test per row and the table (a Line-API widget) paints only the visible lines.
+The rows load in a worker thread (the first paint never waits for the file). A large
+history shows its newest page first (the last lines of the file, so its cost does not
+grow with the history), then every row once parsed: filter and sort work meanwhile on
+what is there and are applied again when the rest arrives. Each row is built once, with
+a case-folded haystack of its text, so a filter keystroke is one substring test per row
+and the table (a Line-API widget) paints only the visible lines.
 
 Keys: ``/`` filter · enter (in the filter) to the table · enter (on a row) open ·
 ``s`` sort by the next column · ``r`` reverse the sort · click a header to sort by it.
@@ -11,11 +14,13 @@ Keys: ``/`` filter · enter (in the filter) to the table · enter (on a row) ope
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -24,13 +29,15 @@ from textual.widgets import Footer, Header, Input, Static
 
 from ..widgets.commands import ScreenCommands
 from ..widgets.history_table import COLUMNS, HistoryTable
-from .history_rows import SORTS, Row, file_signature, filter_rows, load_rows, sort_rows
+from .history_rows import SORTS, Row, filter_rows, load_rows, sort_rows
 
 if TYPE_CHECKING:
     from ...domain.models import Assessment
     from ..app import TriageApp
 
 SORT_ORDER = tuple(c.key for c in COLUMNS)
+FIRST_PAGE = 200  # rows shown before the rest of a large history is read (taller than a screen)
+FIRST_PAINT_WAIT = 0.5  # seconds the rest waits at most for the first page to be painted
 
 
 class FilterInput(Input):
@@ -65,10 +72,12 @@ class HistoryScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.loaded = False  # True once the table shows the stored rows (benchmarks wait on it)
-        self.load_seconds: float | None = None
-        self._all: list[Row] = []  # every row, in the current sort order
+        self.loaded = False  # True once the table shows stored rows (benchmarks wait on it)
+        self.complete = False  # True once it shows every stored row (not just the newest)
+        self.load_seconds: float | None = None  # F3 → first rows shown
+        self._all: list[Row] = []  # every row loaded so far, in the current sort order
         self._shown: list[Row] = []
+        self._total = 0  # how many the file holds (known before they are all loaded)
         self._query = ""
         self._empty_text = ""
         self._sig: tuple[int, ...] | None | bool = False  # file signature of the last load
@@ -110,31 +119,69 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="history-load")
     def _load(self, force: bool) -> None:
+        """First open of a large history: the newest page at once (the last lines of the
+        file: O(page)), painted before the rest is parsed, then every row. Later (the file
+        changed): every row, swapped in when ready, the old ones shown meanwhile."""
+        worker = get_current_worker()
         store = self.triage.store()
-        sig = file_signature(store)
-        if not force and sig == self._sig and self.loaded:
-            return
         try:
-            rows = load_rows(store)
+            sig = store.signature()
+            if not force and sig == self._sig and self.complete:
+                return
+            rows: list[Row] | None = None
+            if not self.loaded:
+                first = load_rows(store, FIRST_PAGE)
+                total = store.count()
+                if len(first) >= total:
+                    rows = first  # that was all of it
+                else:
+                    painted = threading.Event()
+                    self.app.call_from_thread(self._first_page, first, total, painted)
+                    # Let the first page reach the screen before parsing the rest takes
+                    # the interpreter (one thread at a time runs Python code).
+                    painted.wait(FIRST_PAINT_WAIT)
+                    if worker.is_cancelled:
+                        return
+            order = (self._sort, self._reverse)
+            if rows is None:
+                rows = load_rows(store)
+            if order != ("date", False):  # the file order is already newest first
+                rows = sort_rows(rows, *order)
         except Exception as exc:  # StoreError: a corrupt or unreadable file
-            self.app.call_from_thread(self._failed, str(exc))
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._failed, str(exc))
             return
-        rows = sort_rows(rows, self._sort, self._reverse)
-        self.app.call_from_thread(self._loaded, rows, sig)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._loaded, rows, sig, order)
+
+    def _first_page(self, rows: list[Row], total: int, painted: threading.Event) -> None:
+        """The newest rows of a large history, while the rest loads (filter and sort
+        work on them; the rest arrives by itself and the query is applied again)."""
+        self._all, self._total = sort_rows(rows, self._sort, self._reverse), total
+        self._empty_text = "Loading the history…"
+        self._apply()
+        self.load_seconds = time.perf_counter() - self._started
+        self.loaded = True
+        self.call_after_refresh(painted.set)
 
     def _failed(self, message: str) -> None:
-        self._all, self._sig = [], None
+        self._all, self._sig, self._total = [], None, 0
         self._empty_text = f"Cannot read the history: {message}"
+        self.complete = True
         self._apply(keep=None)
         self.notify(message, title="History", severity="error", timeout=10)
         self.loaded = True
 
-    def _loaded(self, rows: list[Row], sig: Any) -> None:
+    def _loaded(self, rows: list[Row], sig: Any, order: tuple[str, bool]) -> None:
+        if order != (self._sort, self._reverse):  # the sort changed while loading
+            rows = sort_rows(rows, self._sort, self._reverse)
         current = self._table.current
-        self._all, self._sig = rows, sig
+        self._all, self._sig, self._total = rows, sig, len(rows)
         self._empty_text = "No assessments yet: save one on the assess screen (F2)."
+        self.complete = True
         self._apply(keep=current.id if current else None)
-        self.load_seconds = time.perf_counter() - self._started
+        if not self.loaded:
+            self.load_seconds = time.perf_counter() - self._started
         self.loaded = True
 
     # ----------------------------------------------------------------- filter and sort
@@ -144,13 +191,20 @@ class HistoryScreen(Screen[None]):
         source = self._all if previous is None else previous
         query = self._query.strip()
         self._shown = filter_rows(source, query) if query else self._all
-        self._table.empty_text = f"Nothing matches “{query}”." if query else self._empty_text
+        if not query:
+            self._table.empty_text = self._empty_text
+        elif self.complete:
+            self._table.empty_text = f"Nothing matches “{query}”."
+        else:
+            self._table.empty_text = f"Nothing matches “{query}” so far: reading the rest…"
         self._table.set_rows(self._shown, keep=keep)
-        total = len(self._all)
-        self._count.update(
-            f"{len(self._shown):,} of {total:,}" if self._query.strip() else f"{total:,} assessments",
-            layout=False,  # a fixed width: no layout pass per keystroke
-        )
+        if not self.complete:
+            count = f"{len(self._shown):,} so far…" if query else f"{self._total:,}, loading…"
+        elif query:
+            count = f"{len(self._shown):,} of {self._total:,}"
+        else:
+            count = f"{self._total:,} assessments"
+        self._count.update(count, layout=False)  # a fixed width: no layout pass per keystroke
 
     @on(Input.Changed, "#history-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -168,9 +222,10 @@ class HistoryScreen(Screen[None]):
     async def settle(self) -> None:
         """Let the filter finish the keys already sent to it (and apply them), so enter
         typed right after a query opens a row of the filtered table. Waits for the first
-        load too (keys sent with F3 arrive before the rows)."""
+        load too (keys sent with F3 arrive before the rows), all of it: enter must open
+        the row the complete table puts first."""
         for _ in range(2500):
-            if self.loaded:
+            if self.complete:
                 break
             await asyncio.sleep(0.002)
         for _ in range(100):
@@ -228,7 +283,8 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(DetailScreen(a, history=self))
 
     def rows(self) -> list[Row]:
-        """Every loaded row (newest first is not guaranteed: the current sort)."""
+        """Every loaded row (newest first is not guaranteed: the current sort); all of
+        them once ``complete``."""
         return self._all
 
     # ----------------------------------------------------------------- changes from the detail
@@ -243,7 +299,9 @@ class HistoryScreen(Screen[None]):
         self._apply(keep=new.id)
 
     def record_deleted(self, record_id: int) -> None:
-        self._all = [r for r in self._all if r.id != record_id]
+        kept = [r for r in self._all if r.id != record_id]
+        self._total -= len(self._all) - len(kept)
+        self._all = kept
         self._apply(keep=None)
 
     # ----------------------------------------------------------------- palette

@@ -14,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...domain.rubric import BAND_BY_DECISION, CHECKIN_HOURS, Decision, Dimension, IssueType
+
+if TYPE_CHECKING:
+    from ...storage import HistoryStore
 
 # Short labels for the table (the full ones live in rubric.py).
 DECISION_SHORT: dict[Decision, str] = {
@@ -38,8 +41,6 @@ TYPE_TINY: dict[IssueType, str] = {  # for a narrow type column (80-column termi
     IssueType.CROSS_FUNCTIONAL: "cross-team",
 }
 
-_TEXT_FIELDS = ("situation", "ask", "comms", "resolution_note")
-_DIMS = tuple(Dimension)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -109,28 +110,37 @@ class Row:
 _DIM_KEYS = tuple(d.value for d in Dimension)
 _DECISIONS = {d.value: d for d in Decision}
 _TYPES = {t.value: t for t in IssueType}
-_MONTHS: dict[tuple[int, int, int], str] = {}
+_DAYS: dict[tuple[int, int, int], str] = {}  # (y, m, d) → "2026-03-14 March"
+_fromiso = datetime.fromisoformat
+
+
+def _document_texts(doc: dict[str, Any]) -> list[str]:
+    """:func:`triage_tui.storage.store.document_texts` (what the store's text query
+    searches), bound on first use: the assess screen imports this module for its labels
+    and does not need the storage package (TinyDB, orjson) for its first frames."""
+    global _document_texts
+    from ...storage.store import document_texts
+
+    _document_texts = document_texts
+    return document_texts(doc)
 
 
 def row_from_doc(doc: dict[str, Any]) -> Row:
     """A stored document (the store's JSON form, with its ``id``) → Row.
 
-    Runs 10 000 times when a large history opens: plain lookups only."""
-    created = _when(doc["created_at"])
-    assert created is not None
-    local = created.astimezone()
-    account = doc.get("account") or ""
+    Runs 10 000 times when a large history loads (about 5 µs each): plain lookups only."""
     get = doc.get
-    texts = [account, get("situation") or "", get("ask") or "", get("comms") or "",
-             get("resolution_note") or ""]
-    rationale = get("rationale")
-    if rationale:
-        texts.extend(v for v in rationale.values() if v)
+    created = _fromiso(doc["created_at"])
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    local = created.astimezone()
+    account = get("account") or ""
+    texts = _document_texts(doc)
     # The date is searchable too: "initech march" or "2026-03".
     day = (local.year, local.month, local.day)
-    stamp = _MONTHS.get(day)
+    stamp = _DAYS.get(day)
     if stamp is None:
-        stamp = _MONTHS[day] = local.strftime("%Y-%m-%d %B")
+        stamp = _DAYS[day] = local.strftime("%Y-%m-%d %B")
     texts.append(stamp)
     scores = get("scores") or {}
     resolved = get("resolved_at")
@@ -147,7 +157,7 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
         resolved=_when(resolved) if resolved else None,
         checkin_done=_when(done) if done else None,
         satisfaction=get("satisfaction"),
-        scores=tuple(scores.get(k, 1) for k in _DIM_KEYS),  # type: ignore[arg-type]
+        scores=tuple([scores.get(k, 1) for k in _DIM_KEYS]),  # type: ignore[arg-type]
         hay="\n".join(texts).casefold(),
     )
 
@@ -157,56 +167,13 @@ def row_from_assessment(a: Any) -> Row:
     return row_from_doc(a.model_dump(mode="json"))
 
 
-def store_documents(store: Any, limit: int | None = None) -> list[dict[str, Any]]:
-    """The store's records as JSON documents, newest first (``limit``: the newest only).
+def load_rows(store: HistoryStore, limit: int | None = None) -> list[Row]:
+    """Rows for the history table, newest first (``limit``: the newest only), from the
+    store's plain documents (:meth:`HistoryStore.documents`, no pydantic)."""
+    from ...storage.store import paused_gc
 
-    Reads the store's canonical record lines and parses them with orjson; the lines are
-    already migrated to the current schema by the store. Falls back to the public API
-    (validated models, slower) if the store's internals change.
-    """
-    try:
-        from ...storage.jsonfile import line_doc, line_id
-
-        with store._mutex:  # noqa: SLF001 - see docstring (asked for a public API)
-            data = store._snapshot().data  # noqa: SLF001
-            lines = data.tail(limit) if limit is not None else data.lines()
-        docs = []
-        for line in reversed(lines):
-            doc = line_doc(line)
-            doc["id"] = line_id(line)
-            docs.append(doc)
-        return docs
-    except (AttributeError, ImportError, TypeError):
-        return [a.model_dump(mode="json") for a in store.query(limit=limit)]
-
-
-def load_rows(store: Any, limit: int | None = None) -> list[Row]:
-    """Rows for the history table, newest first."""
-    try:
-        from ...storage.jsonfile import line_doc, line_id
-
-        with store._mutex:  # noqa: SLF001 - see store_documents
-            data = store._snapshot().data  # noqa: SLF001
-            lines = data.tail(limit) if limit is not None else data.lines()
-    except (AttributeError, ImportError, TypeError):
-        return [row_from_doc(doc) for doc in store_documents(store, limit)]
-    rows = []
-    for line in reversed(lines):
-        doc = line_doc(line)
-        doc["id"] = line_id(line)
-        rows.append(row_from_doc(doc))
-    return rows
-
-
-def file_signature(store: Any) -> tuple[int, ...] | None:
-    """Something that changes whenever the history file does (None: no file)."""
-    import os
-
-    try:
-        st = os.stat(store.path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+    with paused_gc():
+        return [row_from_doc(doc) for doc in store.documents(limit)]
 
 
 # ----------------------------------------------------------------------------- filter

@@ -24,10 +24,10 @@ from textual.widgets import Footer, Header, Static, Tab, Tabs
 
 from ...domain.rubric import BAND_BY_DECISION, DEFAULT_LATE_THRESHOLD_DAYS, Decision, IssueType
 from ..widgets.commands import ScreenCommands
-from .history_rows import TYPE_SHORT, file_signature
+from .history_rows import TYPE_SHORT
 
 if TYPE_CHECKING:
-    from ...domain.review import Review
+    from ...domain.review import Review, ReviewItem
     from ..app import TriageApp
 
 PERIODS: tuple[tuple[str, str, int | None], ...] = (
@@ -181,7 +181,7 @@ class ReviewScreen(Screen[None]):
         self.review: Review | None = None
         self.loaded = False
         self.load_seconds: float | None = None
-        self._assessments: list[Any] | None = None
+        self._items: list[ReviewItem] | None = None
         self._sig: Any = False
 
     @property
@@ -240,15 +240,20 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="review")
     def _work(self, period: str) -> None:
-        from ...domain.review import build_review
+        from ...domain.review import build_review, review_items
+        from ...storage.store import paused_gc
 
         store = self.triage.store()
         try:
-            sig = file_signature(store)
-            if self._assessments is None or sig != self._sig:
-                self._assessments, self._sig = store.all(), sig
+            sig = store.signature()
+            if self._items is None or sig != self._sig:
+                # Plain documents, not store.all(): pydantic would validate 10 000 records
+                # (about 1 s) that the store wrote or validated itself (see
+                # HistoryStore.documents); the review reads ten fields of each.
+                with paused_gc():
+                    self._items, self._sig = review_items(store.documents()), sig
             days = next(d for k, _, d in PERIODS if k == period)
-            review = build_review(self._assessments, self.triage.now(), days)
+            review = build_review(self._items, self.triage.now(), days)
         except Exception as exc:  # StoreError
             self.app.call_from_thread(self._failed, str(exc))
             return

@@ -7,12 +7,18 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ...domain.rubric import TOTAL_MAX, TOTAL_MIN, band_for_total
+from .cached import CachedLines
 
 
-class BandBar(Widget):
-    """Two lines: the 4–20 scale coloured by band, and a marker under the total."""
+class BandBar(CachedLines, Widget):
+    """Two lines: the 4–20 scale coloured by band, and a marker under the total.
+
+    Its lines are cached per total (see `CachedLines`)."""
 
     total: reactive[int] = reactive(TOTAL_MIN)
+
+    def render_key(self) -> int:
+        return self.total
 
     def render(self) -> Content:
         width = max(self.content_region.width, 20)

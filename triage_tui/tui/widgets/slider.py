@@ -16,9 +16,15 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from .cached import CachedLines
 
-class Slider(Widget, can_focus=True):
-    """An integer slider from `minimum` to `maximum` (1–5 by default)."""
+
+class Slider(CachedLines, Widget, can_focus=True):
+    """An integer slider from `minimum` to `maximum` (1–5 by default).
+
+    Its lines are cached per value (see `CachedLines`): moving back and forth between
+    values repaints from the cache instead of wrapping and styling the text again.
+    """
 
     DEFAULT_CSS = """
     Slider {
@@ -106,6 +112,9 @@ class Slider(Widget, can_focus=True):
             self.value = value
 
     # ----------------------------------------------------------------- drawing
+
+    def render_key(self) -> tuple[int, str, int]:
+        return (self.value, self.label, id(self.levels))
 
     def _positions(self, width: int) -> list[int]:
         """Column of each value on the track."""
