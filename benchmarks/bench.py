@@ -109,7 +109,13 @@ async def _press_times(app, keys: list[str], focus, done) -> list[float]:
     """Per key: from the key entering the app until its effect is there (``done``) and
     the screen is redrawn (the pending compositor update applied). Polls with sleep(0),
     not Pilot's idle detection, whose 20 ms steps and per-widget round trips would swamp
-    the figure."""
+    the figure.
+
+    "Redrawn" includes every widget the key changed: a widget's refresh reaches the
+    screen as messages (a Prompt to the widget, then an Update to the screen), so the
+    figure waits until no message is pending anywhere on the screen before it applies
+    the compositor update. (Drawing as soon as ``done`` held drew only what had reached
+    the screen by then: not the panel, and with a synchronous handler nothing at all.)"""
     from textual import events
 
     times = []
@@ -117,11 +123,14 @@ async def _press_times(app, keys: list[str], focus, done) -> list[float]:
         await pilot.pause()
         focus(app)
         await pilot.pause()
+        pumps = [app, *app.screen.walk_children(with_self=True)]
         for i, key in enumerate(keys):
             start = time.perf_counter()
             app._driver.send_message(events.Key(key, None))
             while not done(app, i):
                 await asyncio.sleep(0)
+            while any(not pump._message_queue.empty() for pump in pumps):
+                await asyncio.sleep(0)  # the repaints on their way to the screen
             app.screen._on_timer_update()  # draw what changed
             times.append(time.perf_counter() - start)
             await pilot.pause()  # settle before the next key (not timed)

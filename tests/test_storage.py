@@ -575,6 +575,21 @@ def test_documents_are_the_records_as_json_newest_first(store: HistoryStore) -> 
     assert HistoryStore(store.path.with_name("none.json")).documents() == []
 
 
+def test_documents_since_and_followup_documents(store: HistoryStore) -> None:
+    store.add_many(demo_assessments(300, NOW, 3))
+    everything = store.documents()
+    since = NOW - timedelta(days=30)
+    recent = store.documents(since=since)
+    assert recent == [d for d in everything
+                      if datetime.fromisoformat(d["created_at"]) >= since]
+    assert 0 < len(recent) < len(everything)
+    assert store.documents(limit=5, since=since) == recent[:5]
+    assert store.documents(since=NOW + timedelta(days=1)) == []
+    pending = store.followup_documents()
+    assert pending and [d["id"] for d in pending] == sorted(
+        (a.id for a in store.followups()), reverse=True)
+
+
 def test_documents_of_an_older_file_are_migrated(tmp_path: Path) -> None:
     path = tmp_path / "v1.json"
     path.write_text(json.dumps({"_default": {"1": V1_DOC}}))

@@ -119,6 +119,48 @@ async def test_slider_click_sets_value(app: TriageApp) -> None:
         assert slider.value == 4
 
 
+@asynctest
+async def test_slider_change_updates_the_panel_in_the_same_step(app: TriageApp) -> None:
+    """The screen watches each slider's value: no message round trip before the panel
+    follows (the hot path of the keypress budget)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one("#customer_impact", Slider).value = 5
+        assert scores(screen) == (5, 1, 1, 1)  # no pause in between
+        assert "8/20" in panel_text(screen, "total")
+        assert "customer impact (5)" in panel_text(screen, "why")
+        screen.query_one("#customer_impact", Slider).value = 4
+        screen.query_one("#account_value", Slider).value = 5
+        assert scores(screen) == (4, 5, 1, 1)
+        assert "11/20" in panel_text(screen, "total")
+        assert "Escalate for support" in panel_text(screen, "decision")
+
+
+@asynctest
+async def test_cached_lines_follow_the_theme(app: TriageApp) -> None:
+    """Slider, band bar and panel keep rendered lines per state; a theme change must not
+    show the old colours."""
+    from textual.geometry import Region
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        widgets = [screen.query_one(f"#{name}") for name in ("customer_impact", "band", "total")]
+
+        def lines() -> list[list[object]]:
+            return [
+                [list(strip) for strip in w.render_lines(Region(0, 0, *w.region.size))]
+                for w in widgets
+            ]
+
+        before = lines()
+        assert lines() == before  # a repaint of the same state is the same
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = lines()
+        for old, new in zip(before, after):
+            assert old != new
+
+
 def test_slider_changed_messages_coalesce() -> None:
     slider = Slider("x")
     first, second = Slider.Changed(slider, 2), Slider.Changed(slider, 3)

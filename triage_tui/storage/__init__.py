@@ -7,8 +7,9 @@
     store.query(account=, decision=, text=, limit=)   # newest first
     store.update(a) / store.resolve(id, satisfaction, note, now) / store.checkin(id, now)
     store.delete(id) / store.followups() / store.check() / store.recover()
-    store.documents(limit=) -> list[dict]     # plain JSON documents, newest first, no pydantic
-    store.signature()                         # changes whenever the file does
+    store.documents(limit=, since=) -> list[dict]  # plain JSON documents, newest first,
+    store.followup_documents() -> list[dict]       #   no pydantic (big tables, the review)
+    store.signature()                              # changes whenever the file does
 
 Every error is a StoreError whose message is one line naming the file:
 CorruptStoreError (corrupt or foreign file: never written to; ``recover`` moves it

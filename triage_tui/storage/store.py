@@ -12,7 +12,11 @@
   is created by the first save.
 - Reads need no lock (a reader sees the old or the new file). The store keeps what it read
   and re-reads only when the file changed on disk (inode, size, mtime), and validates a
-  record with pydantic only when it is handed out.
+  record with pydantic only when it is handed out as an :class:`Assessment`.
+- Large tables and the pattern review read :meth:`HistoryStore.documents` instead: the
+  records as plain JSON, no pydantic. That is safe because every record line the store
+  keeps was either written by this store from an :class:`Assessment` (the file's checksum
+  proves it) or migrated and validated when the file was read.
 """
 
 from __future__ import annotations
@@ -85,7 +89,9 @@ def paused_gc() -> Iterator[None]:
     triggers a collection that rescans everything still alive, which took 35-40 % of
     :meth:`HistoryStore.documents` (and as much again of building table rows from them).
     Nothing read here forms a cycle, so nothing is lost by collecting afterwards.
-    Nesting and other threads are safe: only the outermost caller turns it back on."""
+    Safe to nest and to use from several threads: the collector is turned back on by
+    the caller that found it on (overlapping threads may get it back early: slower,
+    never wrong), and a collector someone else turned off stays off."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -111,6 +117,14 @@ def stored_doc(a: Assessment, doc_id: int) -> dict[str, Any]:
 def _validate(doc: dict[str, Any]) -> Assessment:
     """A stored document → Assessment, checked by pydantic (imported on first use)."""
     return Assessment.model_validate(doc)
+
+
+def _followup_lines(lines: list[bytes]) -> list[bytes]:
+    """The lines that may be a pending follow-up (resolved, check-in not done): a byte
+    test, so the others are never parsed. Callers check the parsed record (the decision
+    cannot be tested on bytes: the what-if texts hold decisions too)."""
+    return [ln for ln in lines
+            if b'"checkin_done_at":null' in ln and b'"resolved_at":null' not in ln]
 
 
 def _line_key(line: bytes) -> tuple[datetime, int]:
@@ -367,9 +381,12 @@ class HistoryStore:
                     found.append(self._model(line))
             return found
 
-    def documents(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Every record as a plain JSON document with its ``"id"``, newest first
-        (``limit``: the newest only, found from the end of the file: O(limit)).
+    def documents(self, limit: int | None = None, since: datetime | None = None
+                  ) -> list[dict[str, Any]]:
+        """Every record as a plain JSON document with its ``"id"``, newest first.
+        ``limit``: the newest only, found from the end of the file (O(limit));
+        ``since``: only those created at or after it (the file is in time order: the
+        records before it are never parsed).
 
         The fast read for large tables and the pattern review: orjson only, no pydantic
         (about 9 µs a record against 90 µs for :meth:`all`). The documents can be trusted
@@ -379,7 +396,24 @@ class HistoryStore:
         Each call returns new dicts: the caller may keep or change them."""
         with self._mutex:
             data = self._snapshot().data
-            lines = data.tail(limit) if limit is not None else data.lines()
+            if since is None:
+                lines = data.tail(limit) if limit is not None else data.lines()
+            else:
+                lines = data.lines()
+                first = bisect.bisect_left(lines, _utc(since), key=lambda ln: _line_key(ln)[0])
+                lines = lines[first:] if limit is None else lines[max(first, len(lines) - limit):]
+        return self._documents(lines)
+
+    def followup_documents(self) -> list[dict[str, Any]]:
+        """The documents of :meth:`followups` (any age), newest first, without pydantic."""
+        with self._mutex:
+            lines = _followup_lines(self._snapshot().data.lines())
+        return [doc for doc in self._documents(lines)
+                if doc.get("resolved_at") and doc.get("checkin_done_at") is None
+                and Decision(doc["decision"]).escalates]
+
+    def _documents(self, lines: list[bytes]) -> list[dict[str, Any]]:
+        """Record lines (oldest first) → documents with their ids, newest first."""
         loads = orjson.loads
         docs = []
         try:
@@ -406,11 +440,7 @@ class HistoryStore:
     def followups(self) -> list[Assessment]:
         """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
         with self._mutex:
-            pending = [
-                self._model(line)
-                for line in self._snapshot().data.lines()
-                if b'"checkin_done_at":null' in line and b'"resolved_at":null' not in line
-            ]
+            pending = [self._model(line) for line in _followup_lines(self._snapshot().data.lines())]
         pending = [a for a in pending if a.followup_pending()]
         return sorted(pending, key=lambda a: (a.checkin_due_at, a.id or 0))
 
@@ -673,12 +703,12 @@ _TEXT_FIELDS = ("account", "situation", "ask", "comms", "resolution_note")
 def document_texts(doc: dict[str, Any]) -> list[str]:
     """What a text search looks in: the account and every text the CSM wrote (situation,
     ask, customer communication, resolution note, the rationale per dimension), from a
-    stored document. Empty texts are left out."""
-    get = doc.get
-    texts = [str(text) for text in (get(k) for k in _TEXT_FIELDS) if text]
-    rationale = get("rationale")
-    if rationale and isinstance(rationale, dict):
-        texts += [str(v) for v in rationale.values() if v]
+    stored document (the store's own: its texts are strings). Empty texts are left out.
+    Runs once per record when a large history loads: kept lean."""
+    texts = [text for text in map(doc.get, _TEXT_FIELDS) if text]
+    rationale = doc.get("rationale")
+    if rationale:
+        texts += [text for text in rationale.values() if text]
     return texts
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenError, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
@@ -153,6 +153,34 @@ class TriageApp(App[None]):
         else:
             self.release_keys()
         self.set_timer(3, self.release_keys)  # never hold keys for long, whatever happens
+
+    def refresh_css(self, animate: bool = True) -> None:
+        """Textual's refresh, minus a redundant re-parse when the variables are unchanged.
+
+        Textual refreshes the CSS when a mode's first screen arrives (the assess screen,
+        before the first frame). Its `refresh_css` sets the variables, which empties the
+        parse cache, then re-parses every source (app.tcss and each DEFAULT_CSS) in a fresh
+        stylesheet; the next apply parses them all again: two full parses (~10 ms) that a
+        bare app never pays. When the variables are the ones already in force and nothing
+        awaits parsing, the parsed rules are current: only the update (re-applying styles
+        to every node) is needed, and it is still done. A theme change (new variables)
+        takes Textual's path unchanged.
+        """
+        stylesheet = self.stylesheet
+        if stylesheet._require_parse or self.get_css_variables() != stylesheet._variables:
+            super().refresh_css(animate)
+            return
+        stylesheet.update(self, animate=animate)
+        try:
+            if self.screen.is_mounted:
+                self.screen._refresh_layout(self.size)
+                self.screen._css_update_count = self._css_update_count
+        except ScreenError:
+            pass
+        for screen in self.screen_stack:
+            if screen != self.screen:
+                stylesheet.update(screen, animate=animate)
+                screen._css_update_count = self._css_update_count
 
     def today(self):  # -> date
         return self.now().astimezone().date()

@@ -42,7 +42,6 @@ TYPE_TINY: dict[IssueType, str] = {  # for a narrow type column (80-column termi
 }
 
 
-
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 

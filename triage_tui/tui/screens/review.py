@@ -4,7 +4,9 @@ Counts by decision and by issue type (as bars), accounts escalating repeatedly, 
 escalate, time to resolve by quarter with its trend, satisfaction, follow-ups due, and
 the calibration (for resolved escalations: satisfaction and days to resolve per band).
 The numbers come from ``domain.review.build_review``; this screen only draws them. The
-history is read in a worker thread, so the screen paints at once.
+history is read in a worker thread, so the screen paints at once, and only what the
+period needs is read (``load_review_items``: the period's records and the pending
+follow-ups, as plain documents); a shorter period reuses what a longer one read.
 
 Keys: 1 30 days · 2 90 days · 3 365 days · 4 all · p next period · ctrl+r reload.
 """
@@ -12,6 +14,7 @@ Keys: 1 30 days · 2 90 days · 3 365 days · 4 all · p next period · ctrl+r r
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -181,7 +184,8 @@ class ReviewScreen(Screen[None]):
         self.review: Review | None = None
         self.loaded = False
         self.load_seconds: float | None = None
-        self._items: list[ReviewItem] | None = None
+        self._items: list[ReviewItem] | None = None  # read for the periods from _since on
+        self._since: datetime | None = None  # None: the whole history
         self._sig: Any = False
 
     @property
@@ -240,20 +244,25 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="review")
     def _work(self, period: str) -> None:
-        from ...domain.review import build_review, review_items
+        from ...domain.review import build_review, load_review_items
         from ...storage.store import paused_gc
 
         store = self.triage.store()
+        now = self.triage.now()
+        days = next(d for k, _, d in PERIODS if k == period)
+        since = None if days is None else now - timedelta(days=days)
         try:
             sig = store.signature()
-            if self._items is None or sig != self._sig:
-                # Plain documents, not store.all(): pydantic would validate 10 000 records
-                # (about 1 s) that the store wrote or validated itself (see
-                # HistoryStore.documents); the review reads ten fields of each.
+            covered = self._items is not None and sig == self._sig and (
+                self._since is None or (since is not None and self._since <= since))
+            if not covered:
+                # Plain documents of the period, not store.all(): pydantic would validate
+                # 10 000 records (about 1 s) that the store wrote or validated itself (see
+                # HistoryStore.documents), and the review reads ten fields of each.
                 with paused_gc():
-                    self._items, self._sig = review_items(store.documents()), sig
-            days = next(d for k, _, d in PERIODS if k == period)
-            review = build_review(self._items, self.triage.now(), days)
+                    self._items = load_review_items(store, since)
+                self._sig, self._since = sig, since
+            review = build_review(self._items, now, days)
         except Exception as exc:  # StoreError
             self.app.call_from_thread(self._failed, str(exc))
             return
