@@ -719,7 +719,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_tui(db: Path, settings: Settings) -> int:
-    from .tui.app import make_app
+    restore = _disable_flow_control()  # before the (slow) Textual import: see below
+    try:
+        from .tui.app import make_app
 
-    make_app(db_path=db, settings=settings).run()
+        make_app(db_path=db, settings=settings).run()
+    finally:
+        restore()
     return 0
+
+
+def _disable_flow_control() -> Callable[[], None]:
+    """Turn off the terminal's XON/XOFF at once, so a ctrl+s typed (or scripted) while the
+    app is still starting reaches it as "save" instead of freezing the terminal."""
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        changed = list(saved)
+        changed[0] &= ~termios.IXON
+        termios.tcsetattr(fd, termios.TCSANOW, changed)
+    except (ImportError, OSError, ValueError):
+        return lambda: None
+    except Exception:  # termios.error
+        return lambda: None
+
+    def restore() -> None:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        except Exception:
+            pass
+
+    return restore
