@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
-from .config import ConfigError, load_settings
+from .config import load_settings
 from .domain.engine import account_value_reason, assess, suggest_account_value
 from .domain.models import Assessment, Draft, Rationale, Scores
 from .domain.rubric import (

@@ -18,7 +18,6 @@ import asyncio
 import dataclasses
 from datetime import date
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -479,7 +478,6 @@ class AssessScreen(Screen[None]):
         widget.update(visual, layout=layout)
 
     def _update_panel(self, draft: Draft, ev: Evaluation) -> None:
-        band = BAND_BY_DECISION[ev.decision]
         self._total.show(ev.total, partial(_total_content, ev.total))
         self._decision.show(
             (ev.decision, ev.raised_by_manager_surprise, ev.score_decision),
@@ -752,53 +750,9 @@ class AssessScreen(Screen[None]):
         self.recompute()
         if not self._require_valid("export the brief"):
             return
-        from ...export import safe_filename
-        from .export import ExportScreen
+        from .export import export_brief_flow
 
-        name = safe_filename(self._draft.account, self.triage.today())
-        self.app.push_screen(ExportScreen(name, Path.cwd()), callback=self._export_chosen)
-
-    def _export_chosen(self, path: Path | None) -> None:
-        if path is None:
-            return
-        if path.is_file():
-            from .confirm import ConfirmScreen
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._export(path, overwrite=True)
-
-            self.app.push_screen(
-                ConfirmScreen(
-                    f"{path.name} already exists in {path.parent}.\nOverwrite it?",
-                    title="Overwrite file?",
-                    yes="Overwrite",
-                    no="Cancel",
-                ),
-                callback=answered,
-            )
-        else:
-            self._export(path, overwrite=False)
-
-    @work(thread=True, group="export")
-    def _export(self, path: Path, *, overwrite: bool) -> None:
-        from ...export import ExportError, write_brief
-
-        try:
-            assessment = self.current_assessment()
-            text = self.render_brief()
-            written = write_brief(
-                text, path, assessment.account, self.triage.today(), overwrite=overwrite
-            )
-        except ExportError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not exported", severity="error", timeout=10)
-            return
-        except Exception as exc:  # a broken user template
-            self.app.call_from_thread(
-                self.notify, f"Cannot render the brief: {exc}", title="Not exported", severity="error", timeout=10
-            )
-            return
-        self.app.call_from_thread(self.notify, f"Brief written to {written}", title="Exported")
+        export_brief_flow(self, self._draft.account, self.triage.today(), self.render_brief)
 
     async def action_copy_brief(self) -> None:
         await self.settle()

@@ -6,7 +6,6 @@ r resolve (satisfaction 1–5) · c check-in done · x (or delete) delete, after
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -220,51 +219,12 @@ class DetailScreen(Screen[None]):
     # ----------------------------------------------------------------- export / copy
 
     async def action_export(self) -> None:
-        from ...export import safe_filename
-        from .export import ExportScreen
+        from ...domain.brief import render_brief
+        from .export import export_brief_flow
 
         a = self.assessment
-        name = safe_filename(a.account, a.created_at.astimezone().date())
-        await self.app.push_screen(ExportScreen(name, Path.cwd()), callback=self._export_chosen)
-
-    def _export_chosen(self, path: Path | None) -> None:
-        if path is None:
-            return
-        if path.is_file():
-            from .confirm import ConfirmScreen
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._export(path, overwrite=True)
-
-            self.app.push_screen(
-                ConfirmScreen(f"{path.name} already exists in {path.parent}.\nOverwrite it?",
-                              title="Overwrite file?", yes="Overwrite", no="Cancel"),
-                callback=answered,
-            )
-        else:
-            self._export(path, overwrite=False)
-
-    @work(thread=True, group="detail-export")
-    def _export(self, path: Path, *, overwrite: bool) -> None:
-        from ...export import ExportError, write_brief
-
-        a = self.assessment
-        try:
-            from ...domain.brief import render_brief
-
-            text = render_brief(a, self.triage.settings)
-            written = write_brief(text, path, a.account, a.created_at.astimezone().date(),
-                                  overwrite=overwrite)
-        except ExportError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not exported",
-                                      severity="error", timeout=10)
-            return
-        except Exception as exc:  # a broken user template
-            self.app.call_from_thread(self.notify, f"Cannot render the brief: {exc}",
-                                      title="Not exported", severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self.notify, f"Brief written to {written}", title="Exported")
+        export_brief_flow(self, a.account, a.created_at.astimezone().date(),
+                          lambda: render_brief(a, self.triage.settings))
 
     def action_copy_brief(self) -> None:
         self.app.copy_to_clipboard(self._brief_text())

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any, Callable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
 
 
@@ -55,3 +58,49 @@ class ExportScreen(ModalScreen["Path | None"]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def export_brief_flow(
+    screen: Screen[Any], account: str, day: date, render: Callable[[], str]
+) -> None:
+    """The whole export: ask where (a safe default name in the current folder), ask
+    before overwriting an existing file, then render and write in a worker and notify.
+    Shared by the assess and detail screens."""
+    from ...export import ExportError, safe_filename, write_brief
+    from .confirm import ConfirmScreen
+
+    app = screen.app
+
+    def write(path: Path, overwrite: bool) -> None:
+        try:
+            written = write_brief(render(), path, account, day, overwrite=overwrite)
+        except ExportError as exc:
+            app.call_from_thread(screen.notify, str(exc), title="Not exported",
+                                 severity="error", timeout=10)
+        except Exception as exc:  # a broken user template
+            app.call_from_thread(screen.notify, f"Cannot render the brief: {exc}",
+                                 title="Not exported", severity="error", timeout=10)
+        else:
+            app.call_from_thread(screen.notify, f"Brief written to {written}", title="Exported")
+
+    def start(path: Path, overwrite: bool) -> None:
+        screen.run_worker(partial(write, path, overwrite), thread=True, group="export")
+
+    def chosen(path: Path | None) -> None:
+        if path is None:
+            return
+        if not path.is_file():
+            start(path, False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                start(path, True)
+
+        app.push_screen(
+            ConfirmScreen(f"{path.name} already exists in {path.parent}.\nOverwrite it?",
+                          title="Overwrite file?", yes="Overwrite", no="Cancel"),
+            callback=answered,
+        )
+
+    app.push_screen(ExportScreen(safe_filename(account, day), Path.cwd()), callback=chosen)
