@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from tui_helpers import asynctest
 from triage_tui.domain.engine import add_business_days
 from triage_tui.domain.models import Draft, Rationale, Scores
 from triage_tui.domain.rubric import DEFAULT_DEADLINE_BUSINESS_DAYS, Decision, IssueType, Signal
@@ -20,16 +19,6 @@ from triage_tui.tui.widgets.slider import Slider
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)  # a Friday
 TODAY = NOW.astimezone().date()
-
-
-def asynctest(fn):
-    """Run an async test with asyncio.run (no pytest-asyncio plugin in this project)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
 
 
 @pytest.fixture

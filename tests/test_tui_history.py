@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from tui_helpers import asynctest, wait_for
 from triage_tui.domain.settings import Settings
 from triage_tui.storage import HistoryStore, UnknownIdError
 from triage_tui.storage.demo import demo_assessments
@@ -35,26 +34,8 @@ def demo_db(tmp_path: Path) -> Path:
     return path
 
 
-def asynctest(fn):
-    """Run an async test with asyncio.run (no pytest-asyncio plugin in this project)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
-
-
 def app_for(db: Path):
     return make_app(db_path=db, settings=Settings(), now=lambda: NOW)
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("timed out waiting")
 
 
 async def open_history(pilot):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from tui_helpers import asynctest, wait_for
 from triage_tui.domain.review import build_review
 from triage_tui.domain.settings import Settings
 from triage_tui.storage import HistoryStore
@@ -20,16 +19,6 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 COUNT = 60
 
 
-def asynctest(fn):
-    """Run an async test with asyncio.run (no pytest-asyncio plugin in this project)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(fn(*args, **kwargs))
-
-    return wrapper
-
-
 @pytest.fixture
 def demo_db(tmp_path: Path) -> Path:
     path = tmp_path / "demo.json"
@@ -39,14 +28,6 @@ def demo_db(tmp_path: Path) -> Path:
 
 def app_for(db: Path):
     return make_app(db_path=db, settings=Settings(), now=lambda: NOW)
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("timed out waiting")
 
 
 async def open_review(pilot):
