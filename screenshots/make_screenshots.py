@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,28 +22,9 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 
 
 def sample_draft():
-    from triage_tui.domain.models import Draft, Rationale, Scores
-    from triage_tui.domain.rubric import IssueType, Signal
+    from triage_tui.storage.demo import sample_draft
 
-    return Draft(
-        account="Northwind Logistics",
-        arr=84000,
-        scores=Scores(customer_impact=4, account_value=5, time_sensitivity=4, csm_capability=3),
-        rationale=Rationale(
-            customer_impact="Route planning down for 3 depots; manual workaround",
-            account_value="EUR 84,000 ARR (suggested 5)",
-            time_sensitivity="Peak season starts Monday",
-            csm_capability="Needs engineering access",
-        ),
-        issue_type=IssueType.PRODUCT_DEFECT,
-        signals=[Signal.SLA_BREACHED, Signal.WORKFLOW_BLOCKED],
-        open_since=date(2026, 11, 18),
-        situation="Since the 2.14 release, route optimisation times out for depots with "
-        "more than 400 stops. Ops planners rebuild routes by hand every morning.",
-        ask="Engineering to prioritise the timeout fix and share an ETA",
-        by=date(2026, 11, 23),
-        comms="Told their VP Ops we escalated; next update Monday 10:00",
-    )
+    return sample_draft()
 
 
 async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...] = (), draft=None) -> Path:

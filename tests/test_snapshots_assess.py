@@ -12,31 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from triage_tui.domain.models import Draft, Rationale, Scores
-from triage_tui.domain.rubric import IssueType, Signal
+from triage_tui.domain.models import Draft
 from triage_tui.domain.settings import Settings
+from triage_tui.storage.demo import sample_draft
 from triage_tui.tui.app import TriageApp, make_app
 from triage_tui.tui.screens.assess import AssessScreen
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 
-SAMPLE = Draft(
-    account="Northwind Logistics",
-    arr=84000,
-    scores=Scores(customer_impact=4, account_value=5, time_sensitivity=4, csm_capability=3),
-    rationale=Rationale(
-        customer_impact="Route planning down for 3 depots; manual workaround",
-        account_value="EUR 84,000 ARR (suggested 5)",
-        time_sensitivity="Peak season starts Monday",
-        csm_capability="Needs engineering access",
-    ),
-    issue_type=IssueType.PRODUCT_DEFECT,
-    signals=[Signal.SLA_BREACHED, Signal.WORKFLOW_BLOCKED],
-    open_since=date(2026, 11, 17),
-    situation="Since the 2.14 release, route optimisation times out for large depots.",
-    ask="Engineering to prioritise the timeout fix and share an ETA",
-    comms="",
-)
+# The README's sample, with no deadline or customer communication (so warnings show).
+SAMPLE = sample_draft().model_copy(update={
+    "open_since": date(2026, 11, 17),
+    "situation": "Since the 2.14 release, route optimisation times out for large depots.",
+    "by": None,
+    "comms": "",
+})
 
 
 @pytest.fixture

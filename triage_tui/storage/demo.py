@@ -11,7 +11,7 @@ due and overdue.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from ..domain.engine import add_business_days, evaluate, suggest_account_value
@@ -113,6 +113,29 @@ RATIONALES = {
     "csm_capability": ("Needs an engineer", "Needs a pricing approval",
                        "Needs an executive conversation"),
 }
+
+
+def sample_draft() -> Draft:
+    """One realistic, fully filled-in draft (README screenshots, snapshot tests)."""
+    return Draft(
+        account="Northwind Logistics",
+        arr=84000,
+        scores=Scores(customer_impact=4, account_value=5, time_sensitivity=4, csm_capability=3),
+        rationale=Rationale(
+            customer_impact="Route planning down for 3 depots; manual workaround",
+            account_value="EUR 84,000 ARR (suggested 5)",
+            time_sensitivity="Peak season starts Monday",
+            csm_capability="Needs engineering access",
+        ),
+        issue_type=IssueType.PRODUCT_DEFECT,
+        signals=[Signal.SLA_BREACHED, Signal.WORKFLOW_BLOCKED],
+        open_since=date(2026, 11, 18),
+        situation="Since the 2.14 release, route optimisation times out for depots with "
+        "more than 400 stops. Ops planners rebuild routes by hand every morning.",
+        ask="Engineering to prioritise the timeout fix and share an ETA",
+        by=date(2026, 11, 23),
+        comms="Told their VP Ops we escalated; next update Monday 10:00",
+    )
 
 
 def demo_db_path() -> Path:
