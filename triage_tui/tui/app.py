@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from functools import partial
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -82,6 +83,7 @@ class TriageApp(App[None]):
         self.db_path = Path(db_path)
         self.settings = settings
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
+        self._today: tuple[Any, float, Any] | None = None
         self._store: Any = None
         self._store_lock = threading.Lock()
         self.first_frame_shown = False
@@ -183,7 +185,13 @@ class TriageApp(App[None]):
                 screen._css_update_count = self._css_update_count
 
     def today(self):  # -> date
-        return self.now().astimezone().date()
+        """The local date, read from the clock at most once a second (it is asked on
+        every slider key, where the clock and time-zone lookup were a visible cost)."""
+        tick = time.monotonic()
+        cached = self._today
+        if cached is None or cached[0] is not self.now or tick >= cached[1]:
+            cached = self._today = (self.now, tick + 1.0, self.now().astimezone().date())
+        return cached[2]
 
     # ----------------------------------------------------------------- the store
 

@@ -51,6 +51,7 @@ from ...domain.rubric import (
     Signal,
     Strategic,
 )
+from ..repaint import direct_repaints, use_dirty_region_compositor
 from ..widgets.bandbar import BandBar
 from ..widgets.cached import PanelText, content_height
 from ..widgets.slider import Slider
@@ -172,6 +173,7 @@ class AssessScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        use_dirty_region_compositor(self)
         self._draft = Draft()
         self._evaluation: Evaluation | None = None
         self._baseline: dict[str, Any] | None = None
@@ -182,7 +184,9 @@ class AssessScreen(Screen[None]):
         self._preview_widget: Any = None
         self._last_panel: dict[str, str] = {}
         self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
+        self._auto_by: dict[tuple[date, Any], date] = {}  # (today, decision) → deadline
         self._heights: dict[str, int] = {}
+        self._decision_class: Any = None
         self._date_errors: dict[str, str] = {}
         self._arr_error = ""
 
@@ -439,9 +443,12 @@ class AssessScreen(Screen[None]):
         Evaluations are kept by scores until anything else in the form changes, so
         moving a slider back and forth does not evaluate the same draft again."""
         today = self.triage.today()
-        decision = final_decision(draft.scores.total, draft.manager_surprised)
         if not self._by_user_edited:
-            auto = add_business_days(today, DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
+            decision = final_decision(draft.scores.total, draft.manager_surprised)
+            auto = self._auto_by.get((today, decision))
+            if auto is None:
+                auto = add_business_days(today, DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
+                self._auto_by[(today, decision)] = auto
             draft.by = auto
             if self._rest_ready and (
                 auto != self._by_auto or self._inputs["by"].value != auto.isoformat()
@@ -483,7 +490,9 @@ class AssessScreen(Screen[None]):
             (ev.decision, ev.raised_by_manager_surprise, ev.score_decision),
             partial(_decision_content, ev),
         )
-        self._decision.set_classes(f"decision-{ev.decision.value}")
+        if self._decision_class != ev.decision:
+            self._decision_class = ev.decision
+            self._decision.set_classes(f"decision-{ev.decision.value}")
         if not self._rest_ready:
             return
         self._band.total = ev.total

@@ -21,6 +21,8 @@ from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widgets import Static
 
+from ..repaint import DirectRepaint
+
 _tokens = count()
 
 
@@ -60,12 +62,13 @@ class CachedLines:
         widget: Any = self
         if widget.text_selection is not None:  # selection styles: render as usual
             return super().render_lines(crop)  # type: ignore[misc]
-        styles = widget.styles
         app = widget.app
         key = (
-            self.render_key(), crop, widget.size, getattr(styles, "_cache_key", None),
-            widget.background_colors, widget.opacity, app.theme, app.ansi_color,
-            tuple(widget.get_line_filters()),
+            self.render_key(), crop, widget.outer_size,
+            # The styles of the widget and its ancestors (background, opacity, tint…):
+            # each one's key changes whenever one of its styles does.
+            tuple(node.styles._cache_key for node in widget.ancestors_with_self),
+            app.theme, app.ansi_color, tuple(widget.get_line_filters()),
         )
         lines = self.__dict__.get("_lines_cache", {}).get(key)
         if lines is None:
@@ -95,7 +98,7 @@ class CachedLines:
         super().notify_style_update()  # type: ignore[misc]
 
 
-class PanelText(CachedLines, Static):
+class PanelText(DirectRepaint, CachedLines, Static):
     """A Static for a live panel: `show(key, build)` renders only when `key` changes, and
     asks for a new layout only when the height changes (a key press is then a repaint)."""
 
@@ -116,7 +119,9 @@ class PanelText(CachedLines, Static):
         """Show `build()`, unless `key` (what it depends on) is what is shown already."""
         if key == self._key:
             return
-        width = self.content_region.width
+        # The content width from the laid-out size (cheaper than `content_region`,
+        # which asks the screen for the widget's region).
+        width = max(0, self.outer_size.width - self.styles.gutter.width)
         known = self._contents.get(key)
         if known is None or known[1] != width:
             if len(self._contents) >= self.LINE_CACHE_SIZE:

@@ -142,7 +142,8 @@ class PreviousScores(Static):
     def show(self, current: Any, decision: Decision, earlier: Sequence[Earlier]) -> None:
         """Compare ``current`` scores (Scores, a mapping or 4 ints) with ``earlier[0]``."""
         self.earlier = list(earlier)
-        self.set_class(not earlier, "-empty")
+        if self.has_class("-empty") == bool(earlier):  # called on every keystroke
+            self.set_class(not earlier, "-empty")
         if not earlier and self.has_class("-hide-empty"):
             markup = ""
         else:

@@ -1,8 +1,11 @@
 """A small 1–5 slider: a clamped reactive value, a track, and the text of the current level.
 
 Keys: left/right and h/l step by one, 1–5 set the value, home/end jump to the ends.
-A click on the track sets the value under the mouse. Every change posts `Slider.Changed`;
-a burst of changes coalesces (`can_replace`), so the listener recomputes once.
+A click on the track sets the value under the mouse. Every change posts `Slider.Changed`
+once the screen has been redrawn (so listeners never delay the frame the key changed);
+a burst of changes coalesces (`can_replace`), so a listener recomputes once. A listener
+that must act in the same step as the key (the assess screen's live panel) watches
+`value` instead.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..repaint import DirectRepaint, direct_repaints
 from .cached import CachedLines
 
 
-class Slider(CachedLines, Widget, can_focus=True):
+class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
     """An integer slider from `minimum` to `maximum` (1–5 by default).
 
     Its lines are cached per value (see `CachedLines`): moving back and forth between
@@ -102,14 +106,31 @@ class Slider(CachedLines, Widget, can_focus=True):
         return max(self.minimum, min(self.maximum, int(value)))
 
     def watch_value(self, value: int) -> None:
-        self.post_message(self.Changed(self, value))
+        if self._is_prevented(Slider.Changed):
+            return
+        message = self.Changed(self, value)
+        screen = self._direct_screen()
+        if screen is not None and screen.is_attached:
+            screen.call_after_refresh(self.post_message, message)
+        else:
+            self.post_message(message)
+
+    def move_to(self, value: int) -> None:
+        """Set the value from a key or a click: the slider and whatever its watchers
+        change are repainted in one step (see `repaint.direct_repaints`)."""
+        screen = self._direct_screen()
+        if screen is None:
+            self.value = value
+            return
+        with direct_repaints(screen):
+            self.value = value
 
     def action_step(self, delta: int) -> None:
-        self.value = self.value + delta
+        self.move_to(self.value + delta)
 
     def action_set_value(self, value: int) -> None:
         if self.minimum <= value <= self.maximum:
-            self.value = value
+            self.move_to(value)
 
     # ----------------------------------------------------------------- drawing
 
@@ -170,5 +191,5 @@ class Slider(CachedLines, Widget, can_focus=True):
             return
         positions = self._positions(max(self.content_region.width, 12))
         nearest = min(range(len(positions)), key=lambda i: abs(positions[i] - offset.x))
-        self.value = self.minimum + nearest
+        self.move_to(self.minimum + nearest)
         event.stop()
