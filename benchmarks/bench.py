@@ -105,7 +105,7 @@ def bench_startup(reps: int, tmp: Path) -> None:
 # --------------------------------------------------------------------------- keypress
 
 
-async def _press_times(app, keys: list[str], focus, done) -> list[float]:
+async def _press_times(app, keys: list[str], focus, done, warmup: int = 6) -> list[float]:
     """Per key: from the key entering the app until its effect is there (``done``) and
     the screen is redrawn (the pending compositor update applied). Polls with sleep(0),
     not Pilot's idle detection, whose 20 ms steps and per-widget round trips would swamp
@@ -134,11 +134,12 @@ async def _press_times(app, keys: list[str], focus, done) -> list[float]:
             app.screen._on_timer_update()  # draw what changed
             times.append(time.perf_counter() - start)
             await pilot.pause()  # settle before the next key (not timed)
-    return times
+    return times[warmup:]  # the first keys of a fresh app warm its caches
 
 
 def bench_keypress(presses: int, tmp: Path) -> None:
-    print(f"keypress: {presses} presses, key → handlers done and screen redrawn")
+    print(f"keypress: {presses} presses in 4 alternating rounds, key → handlers done and "
+          "screen redrawn")
     from textual.app import App, ComposeResult
     from textual.binding import Binding
     from textual.widget import Widget
@@ -162,28 +163,36 @@ def bench_keypress(presses: int, tmp: Path) -> None:
             yield Static("hello")
             yield Footer()
 
-    keys = ["right", "left"] * (presses // 2)
+    rounds = 4  # bare and app alternate, so drift on a shared machine hits both alike
+    keys = ["right", "left"] * (presses // rounds // 2 + 3)  # + 6 warm-up keys per round
 
-    def focus_noop(app) -> None:
-        app.query_one(NoOp).focus()
+    panel: dict[str, object] = {}
 
     def focus_slider(app) -> None:
         slider = app.screen.query(Slider).first()
         slider.value = 3  # so that both right and left change the total
         slider.focus()
+        panel["total"] = app.screen.query_one("#total")  # looked up once, not per poll
 
     def total_updated(app, i: int) -> bool:
         # customer impact 3 → 4 → 3 …, the other three at 1: the total is 7 or 6
         expected = 7 if keys[i] == "right" else 6
-        return f"{expected}/20" in str(app.screen.query_one("#total").render())
+        return f"{expected}/20" in str(panel["total"].render())
 
     def noop_ran(app, i: int) -> bool:
-        return app.query_one(NoOp).presses == i + 1
+        return panel["noop"].presses == i + 1
 
-    bare = asyncio.run(_press_times(Bare(), keys, focus_noop, noop_ran))
-    app = asyncio.run(_press_times(
-        make_app(db_path=tmp / "kp.json", settings=Settings()), keys, focus_slider,
-        total_updated))
+    def focus_noop(app) -> None:
+        panel["noop"] = app.query_one(NoOp)
+        panel["noop"].focus()
+
+    bare: list[float] = []
+    app: list[float] = []
+    for round_ in range(rounds):
+        bare += asyncio.run(_press_times(Bare(), keys, focus_noop, noop_ran))
+        app += asyncio.run(_press_times(
+            make_app(db_path=tmp / f"kp{round_}.json", settings=Settings()), keys,
+            focus_slider, total_updated))
     report("slider keypress median", median(app), median(bare), 2.0, "no-op widget")
     report("slider keypress p95", p95(app), p95(bare), 2.0, "no-op widget")
 

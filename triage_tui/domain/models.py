@@ -9,6 +9,7 @@ use (stored documents, config files). The method names follow pydantic's on purp
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from dataclasses import dataclass, field
@@ -129,7 +130,13 @@ class Scores(Model):
         return getattr(self, str(dim))
 
     def with_score(self, dim: Dimension, value: int) -> Scores:
-        return dataclasses.replace(self, **{str(dim): value})
+        """A copy with one score changed (checked; the others were checked already).
+        On every slider key, so a plain copy rather than a full re-validation."""
+        name = str(dim)
+        _check_score(name, value)
+        scores = copy.copy(self)
+        setattr(scores, name, value)
+        return scores
 
 
 @dataclass(kw_only=True)

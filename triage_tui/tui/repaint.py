@@ -27,7 +27,7 @@ of the screen and the key → redraw path, so a change in Textual shows up there
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from textual._compositor import ChopsUpdate, Compositor
@@ -62,7 +62,10 @@ class DirtyRegionCompositor(Compositor):
                 if line is None:
                     continue
                 line_cuts = [cut for cut in cuts[y] if last >= cut >= first]
-                pieces = strip.divide([cut - first for cut in line_cuts[1:]])
+                if len(line_cuts) == 2:  # one piece: the usual case, nothing to divide
+                    pieces: Sequence[Strip] = (strip,)
+                else:
+                    pieces = strip.divide([cut - first for cut in line_cuts[1:]])
                 for cut, piece in zip(line_cuts, pieces):
                     if line[cut] is None:  # front to back: the first strip wins
                         line[cut] = piece
@@ -132,15 +135,19 @@ class direct_repaints:  # noqa: N801 - used like a function: `with direct_repain
             return
         screen._direct_repaints = None  # type: ignore[attr-defined]
         handed = False
+        current = screen.is_current
         for widget in dict.fromkeys(batch):
+            # What the widget's own idle handler would check (`Widget._check_refresh`);
+            # the widget was found under `screen`, so it is on it.
             plain = (
-                widget._repaint_required
+                current
+                and widget._repaint_required
                 and not widget._layout_required
                 and not widget._refresh_styles_required
                 and not widget._scroll_required
                 and widget.display
-                and widget.is_attached
-                and screen.is_current
+                and widget._parent is not None
+                and not widget._closing
             )
             if plain:
                 widget._repaint_required = False

@@ -15,6 +15,7 @@ for a new layout only when its height changes.
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 from datetime import date
 from functools import partial
@@ -433,8 +434,9 @@ class AssessScreen(Screen[None]):
         scores changed, so the Draft is the last one with one score replaced."""
         if self._loading or not self._rest_ready:
             return
-        draft = self._draft
-        self._apply(dataclasses.replace(draft, scores=draft.scores.with_score(dim, value)))
+        draft = copy.copy(self._draft)  # the rest of the draft was read and checked already
+        draft.scores = draft.scores.with_score(dim, value)
+        self._apply(draft)
         self._schedule_preview()
 
     def _apply(self, draft: Draft) -> None:
