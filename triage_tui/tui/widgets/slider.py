@@ -2,10 +2,10 @@
 
 Keys: left/right and h/l step by one, 1–5 set the value, home/end jump to the ends.
 A click on the track sets the value under the mouse. Every change posts `Slider.Changed`
-once the screen has been redrawn (so listeners never delay the frame the key changed);
-a burst of changes coalesces (`can_replace`), so a listener recomputes once. A listener
-that must act in the same step as the key (the assess screen's live panel) watches
-`value` instead.
+once the screen has been redrawn (so listeners never delay the frame the key changed),
+if anything above the slider handles it; a burst of changes coalesces (`can_replace`),
+so a listener recomputes once. A listener that must act in the same step as the key
+(the assess screen's live panel) watches `value` instead.
 """
 
 from __future__ import annotations
@@ -105,8 +105,27 @@ class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
     def validate_value(self, value: int) -> int:
         return max(self.minimum, min(self.maximum, int(value)))
 
+    def on_mount(self) -> None:
+        self._changed_heard = self._has_changed_handler()
+
+    def _has_changed_handler(self) -> bool:
+        """Whether the slider or a node above it handles `Slider.Changed` (a method
+        `on_slider_changed` or an `@on(Slider.Changed)`). Handlers belong to classes,
+        and a mounted widget keeps its ancestors."""
+        name = Slider.Changed.handler_name
+        for node in self.ancestors_with_self:
+            for cls in type(node).__mro__:
+                if name in cls.__dict__:
+                    return True
+                handlers = cls.__dict__.get("_decorated_handlers") or {}
+                if any(issubclass(Slider.Changed, kind) for kind in handlers):
+                    return True
+        return False
+
     def watch_value(self, value: int) -> None:
-        if self._is_prevented(Slider.Changed):
+        # Posted only where something listens (a message nobody handles is pure cost
+        # on the hot path), and after the redraw so a listener never delays the frame.
+        if not getattr(self, "_changed_heard", True) or self._is_prevented(Slider.Changed):
             return
         message = self.Changed(self, value)
         screen = self._direct_screen()
