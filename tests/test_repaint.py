@@ -269,3 +269,24 @@ async def test_slider_changed_arrives_after_the_redraw_and_can_be_prevented() ->
             slider.value = 1
         await pilot.pause()
         assert slider.value == 1 and len(seen) == count
+
+
+@asynctest
+async def test_changed_is_posted_only_where_it_is_handled() -> None:
+    from textual import on
+
+    class Decorated(Pair):
+        @on(Slider.Changed, "#slider")
+        def seen(self, event: Slider.Changed) -> None:
+            self.last = event.value
+
+    for app, heard in ((Pair(), False), (Decorated(), True)):
+        async with app.run_test(size=(60, 12)) as pilot:
+            slider = app.query_one("#slider", Slider)
+            assert slider._changed_heard is heard
+            slider.focus()
+            await pilot.press("5")
+            await pilot.pause()
+            assert slider.value == 5
+            if heard:
+                assert app.last == 5
