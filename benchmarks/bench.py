@@ -73,7 +73,13 @@ def isolated_env(tmp: Path) -> dict[str, str]:
     env.update(
         XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"),
         TRIAGE_CONFIG=str(tmp / "config.toml"), TRIAGE_DB=str(tmp / "history.json"),
+        # Child processes start as an installed copy does: with compiled bytecode.
+        # (With PYTHONDONTWRITEBYTECODE set and an editable install, every start would
+        # compile the package from source, ~25 ms that no user pays: pip compiles the
+        # package when it installs it.) The bytecode goes to the run's temp folder.
+        PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
     )
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
