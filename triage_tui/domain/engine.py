@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 from .models import (
     Assessment,
@@ -87,6 +88,7 @@ def business_days_between(start: date, end: date) -> int:
     return count
 
 
+@lru_cache(maxsize=256)  # pure; asked on every slider key for the automatic deadline
 def add_business_days(start: date, days: int) -> date:
     current = start
     while current.weekday() >= 5:

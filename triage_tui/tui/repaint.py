@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from textual._compositor import ChopsUpdate, Compositor
+from textual.dom import NoScreen
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
@@ -107,17 +108,19 @@ class DirectRepaint:
     `direct_repaints`). Put it before the widget class."""
 
     def check_idle(self) -> None:
-        batch: list[Widget] | None = getattr(self._direct_screen(), "_direct_repaints", None)
+        batch: list[Widget] | None = getattr(screen_of(self), "_direct_repaints", None)
         if batch is None:
             super().check_idle()  # type: ignore[misc]
         else:
             batch.append(self)  # type: ignore[arg-type]
 
-    def _direct_screen(self) -> Screen[Any] | None:
-        node: Any = self
-        while node is not None and not isinstance(node, Screen):
-            node = node._parent
-        return node
+
+def screen_of(widget: Any) -> Screen[Any] | None:
+    """The widget's screen, or None while it is not mounted."""
+    try:
+        return widget.screen
+    except NoScreen:
+        return None
 
 
 class direct_repaints:  # noqa: N801 - used like a function: `with direct_repaints(screen):`

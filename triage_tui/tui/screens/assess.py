@@ -185,9 +185,7 @@ class AssessScreen(Screen[None]):
         self._preview_widget: Any = None
         self._last_panel: dict[str, str] = {}
         self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
-        self._auto_by: dict[tuple[date, Any], date] = {}  # (today, decision) → deadline
         self._heights: dict[str, int] = {}
-        self._decision_class: Any = None
         self._date_errors: dict[str, str] = {}
         self._arr_error = ""
 
@@ -447,10 +445,7 @@ class AssessScreen(Screen[None]):
         today = self.triage.today()
         if not self._by_user_edited:
             decision = final_decision(draft.scores.total, draft.manager_surprised)
-            auto = self._auto_by.get((today, decision))
-            if auto is None:
-                auto = add_business_days(today, DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
-                self._auto_by[(today, decision)] = auto
+            auto = add_business_days(today, DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
             draft.by = auto
             if self._rest_ready and (
                 auto != self._by_auto or self._inputs["by"].value != auto.isoformat()
@@ -492,9 +487,9 @@ class AssessScreen(Screen[None]):
             (ev.decision, ev.raised_by_manager_surprise, ev.score_decision),
             partial(_decision_content, ev),
         )
-        if self._decision_class != ev.decision:
-            self._decision_class = ev.decision
-            self._decision.set_classes(f"decision-{ev.decision.value}")
+        decision_class = f"decision-{ev.decision.value}"
+        if not self._decision.has_class(decision_class):  # set_classes checks its names
+            self._decision.set_classes(decision_class)
         if not self._rest_ready:
             return
         self._band.total = ev.total

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..repaint import DirectRepaint, direct_repaints
+from ..repaint import DirectRepaint, direct_repaints, screen_of
 from .cached import CachedLines
 
 
@@ -128,7 +128,7 @@ class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
         if not getattr(self, "_changed_heard", True) or self._is_prevented(Slider.Changed):
             return
         message = self.Changed(self, value)
-        screen = self._direct_screen()
+        screen = screen_of(self)
         if screen is not None and screen.is_attached:
             screen.call_after_refresh(self.post_message, message)
         else:
@@ -137,7 +137,7 @@ class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
     def move_to(self, value: int) -> None:
         """Set the value from a key or a click: the slider and whatever its watchers
         change are repainted in one step (see `repaint.direct_repaints`)."""
-        screen = self._direct_screen()
+        screen = screen_of(self)
         if screen is None:
             self.value = value
             return
