@@ -4,35 +4,40 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shlex
 import sys
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from .config import load_settings
 from .domain.engine import account_value_reason, assess, suggest_account_value
 from .domain.models import Assessment, Draft, Rationale, Scores
-from .domain.rubric import (
-    BAND_BY_DECISION,
-    DIMENSIONS,
-    ISSUE_TYPES,
-    SCORE_MAX,
-    SCORE_MIN,
-    Decision,
-    Dimension,
-    IssueType,
-    Signal,
-    Strategic,
+from .domain.parse import (
+    ParseError,
+    parse_amount,
+    parse_date,
+    parse_positive_int,
+    parse_record_id,
+    parse_satisfaction,
+    parse_score,
 )
+from .domain.rubric import DIMENSIONS, Decision, Dimension, IssueType, Signal, Strategic
 from .domain.settings import Settings
-from .export import ExportError, resolve_target, write_brief
 from .errors import TriageError
+from .export import ExportError, check_target, write_brief
 from .paths import db_path
+from .reports import (
+    cell,
+    followup_lines,
+    history_lines,
+    lifecycle_lines,
+    local_time,
+    review_lines,
+    summary_lines,
+)
 
 if TYPE_CHECKING:
-    from .domain.review import Review
     from .storage import HistoryStore
 
 PROG = "triage"
@@ -52,79 +57,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: error: {message}\n")
 
 
-def _score(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"score must be a whole number {SCORE_MIN}-{SCORE_MAX}, got {text!r}"
-        ) from None
-    if not SCORE_MIN <= value <= SCORE_MAX:
-        raise argparse.ArgumentTypeError(
-            f"score must be {SCORE_MIN}-{SCORE_MAX}, got {value}"
-        )
-    return value
+def _arg(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A domain parser as an argparse ``type``: its error becomes argparse's one line."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ParseError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
 
 
-def _satisfaction(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 5:
-        raise argparse.ArgumentTypeError(f"satisfaction must be 1-5, got {text!r}")
-    return value
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_date(text: str) -> date:
-    if not _ISO_DATE.match(text.strip()):
-        raise argparse.ArgumentTypeError(f"date must be YYYY-MM-DD, got {text!r}")
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a real date: {text!r}") from None
-
-
-def parse_amount(text: str) -> float:
-    """ARR: 42000, 42,000, 42k, 1.2m (currency symbols and spaces ignored)."""
-    cleaned = re.sub(r"[\s,_€$£]", "", text.strip().lower())
-    for code in ("eur", "usd", "gbp"):
-        cleaned = cleaned.removeprefix(code).removesuffix(code)
-    factor = 1.0
-    if cleaned.endswith("k"):
-        factor, cleaned = 1_000.0, cleaned[:-1]
-    elif cleaned.endswith("m"):
-        factor, cleaned = 1_000_000.0, cleaned[:-1]
-    try:
-        value = float(cleaned) * factor
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ARR must be an amount like 42000 or 42k, got {text!r}") from None
-    if value < 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"ARR must be a positive amount, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
-    return value
-
-
-def _record_id(text: str) -> int:
-    try:
-        value = int(text.strip().lstrip("#"))
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"ID must be an assessment number like 12, got {text!r}")
-    return value
+_score = _arg(parse_score)
+_satisfaction = _arg(parse_satisfaction)
+_positive_int = _arg(parse_positive_int)
+_record_id = _arg(parse_record_id)
+_date = _arg(parse_date)
+_amount = _arg(parse_amount)
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -161,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="issue type: " + ", ".join(t.value for t in IssueType))
     p.add_argument("--situation", default="", metavar="T")
     p.add_argument("--ask", default="", metavar="T", help="the specific ask")
-    p.add_argument("--by", type=parse_date, metavar="YYYY-MM-DD", help="deadline for the ask")
+    p.add_argument("--by", type=_date, metavar="YYYY-MM-DD", help="deadline for the ask")
     p.add_argument("--comms", default="", metavar="T", help="customer communication plan")
-    p.add_argument("--open-since", type=parse_date, metavar="YYYY-MM-DD",
+    p.add_argument("--open-since", type=_date, metavar="YYYY-MM-DD",
                    help="when the issue was opened (for the late-escalation check)")
     p.add_argument("--manager-surprised", action="store_true",
                    help="your manager would be surprised to hear this from the customer")
@@ -172,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="escalation signal (repeatable): " + ", ".join(s.value for s in Signal))
     for dim, flag in _WHY_FLAGS.items():
         p.add_argument(flag, default="", metavar="T", help=f"rationale for {DIMENSIONS[dim].phrase}")
-    p.add_argument("--arr", type=parse_amount, metavar="AMOUNT", help="annual recurring revenue")
+    p.add_argument("--arr", type=_amount, metavar="AMOUNT", help="annual recurring revenue")
     p.add_argument("--strategic", choices=[s.value for s in Strategic],
                    help="strategic tier: none, moderate, high")
     p.add_argument("--save", action="store_true", help="save to the history")
@@ -256,35 +207,6 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def summary_lines(a: Assessment) -> list[str]:
-    """A readable summary of one assessment for the terminal."""
-    band = BAND_BY_DECISION[a.decision]
-    head = f"{a.account}: {a.total}/20 · {band.label}"
-    if a.id is not None:
-        head = f"#{a.id} {head}"
-    lines = [head]
-    if a.raised_by_manager_surprise:
-        lines.append(
-            f"  (score says {BAND_BY_DECISION[a.score_decision].label.lower()}; "
-            "raised by the manager-surprise test)"
-        )
-    lines.append(
-        "  scores: "
-        + ", ".join(f"{DIMENSIONS[d].phrase} {a.scores[d]}" for d in Dimension)
-    )
-    lines.append(f"  type: {ISSUE_TYPES[a.issue_type].label}")
-    if a.route:
-        lines.append(f"  route to: {a.route.to} ({a.route.when.lower()})")
-    lines.append(f"  why: {a.why.text}")
-    for what_if in (a.what_if.up, a.what_if.down):
-        if what_if:
-            lines.append(f"  what if: {what_if.text}")
-    if a.warnings:
-        lines.append("  warnings:")
-        lines.extend(f"    ! [{w.code}] {w.message}" for w in a.warnings)
-    return lines
-
-
 def export_brief(
     a: Assessment, target: str, settings: Settings, *, stdout_ok: bool = True
 ) -> Path | None:
@@ -355,8 +277,8 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     a = assess(draft, settings, now=now)
     if args.export == "-" and args.json:
         raise CliError("--export - and --json both write to standard output; pick one")
-    if args.export:
-        _check_export_target(args.export, a)  # a bad path must not leave a saved record
+    if args.export and args.export != "-":  # a bad path must not leave a saved record
+        check_target(Path(args.export), a.account, a.created_at.astimezone().date())
     if args.save:
         a = save_assessment(args, a)
     try:
@@ -391,81 +313,6 @@ def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
     return _store(args).add(a)
 
 
-def _check_export_target(target: str, a: Assessment) -> None:
-    """Refuse a bad --export path before anything is saved."""
-    if target == "-":
-        return
-    path = resolve_target(Path(target), a.account, a.created_at.astimezone().date())
-    if path.is_dir():
-        raise CliError(f"cannot export to {path}: it is a directory")
-    if not path.parent.is_dir():
-        raise CliError(f"cannot export to {path}: folder {path.parent} does not exist")
-    if path.exists():
-        raise CliError(
-            f"cannot export to {path}: file already exists (choose another name or give a directory)"
-        )
-
-
-def _local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone().strftime(fmt) if moment else ""
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _cell(text: str, width: int | None = None) -> str:
-    """User text for a terminal line: no control characters, cut to ``width``."""
-    text = _CONTROL.sub(" ", text)
-    if width is not None and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
-
-
-def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-
-    def fmt(cells: list[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(cells, widths))]
-        return "  ".join(parts).rstrip()
-
-    return [fmt(header), *(fmt(r) for r in rows)]
-
-
-_SHORT_DECISION = {
-    Decision.HANDLE_YOURSELF: "handle yourself",
-    Decision.ESCALATE_FOR_SUPPORT: "for support",
-    Decision.ESCALATE_WITH_URGENCY: "with urgency",
-    Decision.ESCALATE_IMMEDIATELY: "immediately",
-}
-
-
-def _status(a: Assessment, now: datetime) -> str:
-    if a.followup_overdue(now):
-        return "check-in overdue"
-    if a.followup_pending():
-        return "check-in due"
-    return a.status
-
-
-def lifecycle_lines(a: Assessment, now: datetime) -> list[str]:
-    lines = [f"  saved: {_local(a.created_at)}"]
-    if a.resolved_at is None:
-        lines.append("  status: open")
-        return lines
-    lines.append(
-        f"  status: resolved {_local(a.resolved_at)}, satisfaction {a.satisfaction}/5"
-        + (f" ({_cell(a.resolution_note)})" if a.resolution_note else "")
-    )
-    if a.checkin_done_at is not None:
-        lines.append(f"  check-in: done {_local(a.checkin_done_at)}")
-    elif a.checkin_due_at is not None:
-        state = "overdue since" if a.followup_overdue(now) else "due by"
-        lines.append(f"  check-in: {state} {_local(a.checkin_due_at)} "
-                     f"(triage checkin {a.id} when done)")
-    return lines
-
-
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(args)
     items = store.query(account=args.account, decision=args.decision, limit=args.limit)
@@ -477,14 +324,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         what = "no assessments match" if (args.account or args.decision) else "no assessments yet"
         print(f"{what} in {args.db}")
         return 0
-    now = datetime.now(timezone.utc)
-    rows = [
-        [str(a.id), _local(a.created_at, "%Y-%m-%d"), _cell(a.account, 24), f"{a.total}/20",
-         _SHORT_DECISION[a.decision], a.issue_type.value, _status(a, now)]
-        for a in items
-    ]
-    print("\n".join(_table(["ID", "DATE", "ACCOUNT", "SCORE", "DECISION", "TYPE", "STATUS"],
-                           rows, right=frozenset({0, 3}))))
+    print("\n".join(history_lines(items, datetime.now(timezone.utc))))
     print(f"{len(items)} of {total} in {args.db}, newest first")
     return 0
 
@@ -520,9 +360,9 @@ def cmd_resolve(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(a.to_json())
         return 0
-    print(f"#{a.id} {_cell(a.account)} resolved, satisfaction {a.satisfaction}/5")
+    print(f"#{a.id} {cell(a.account)} resolved, satisfaction {a.satisfaction}/5")
     if a.checkin_due_at is not None:
-        print(f"post-escalation check-in with the customer due by {_local(a.checkin_due_at)}; "
+        print(f"post-escalation check-in with the customer due by {local_time(a.checkin_due_at)}; "
               f"when done: triage checkin {a.id}")
     return 0
 
@@ -536,16 +376,7 @@ def cmd_followups(args: argparse.Namespace, settings: Settings) -> int:
     if not items:
         print("no post-escalation check-ins due")
         return 0
-    rows = []
-    for a in items:
-        due = a.checkin_due_at
-        assert due is not None
-        hours = abs(due - now).total_seconds() / 3600
-        state = f"overdue by {hours:.0f} h" if now > due else f"due in {hours:.0f} h"
-        rows.append([str(a.id), _cell(a.account, 24), _SHORT_DECISION[a.decision],
-                     _local(a.resolved_at), _local(due), state])
-    print("\n".join(_table(["ID", "ACCOUNT", "DECISION", "RESOLVED", "CHECK-IN DUE", "STATE"],
-                           rows, right=frozenset({0}))))
+    print("\n".join(followup_lines(items, now)))
     print("after talking to the customer: triage checkin ID")
     return 0
 
@@ -557,9 +388,9 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(a.to_json())
     elif before.checkin_done_at is not None:
-        print(f"#{a.id} {_cell(a.account)}: check-in already done {_local(a.checkin_done_at)}")
+        print(f"#{a.id} {cell(a.account)}: check-in already done {local_time(a.checkin_done_at)}")
     else:
-        print(f"#{a.id} {_cell(a.account)}: post-escalation check-in done")
+        print(f"#{a.id} {cell(a.account)}: post-escalation check-in done")
     return 0
 
 
@@ -573,66 +404,6 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print("\n".join(review_lines(review)))
     return 0
-
-
-def review_lines(review: Review) -> list[str]:
-    """The pattern review as text."""
-    period = f"last {review.period_days} days" if review.period_days else "all time"
-    out = [f"Escalation review ({period}): {review.assessments} assessments, "
-           f"{review.escalations} escalations, {review.open} open, {review.resolved} resolved"]
-    if not review.assessments:
-        return out + ["nothing to review yet"]
-
-    out += ["", "By decision"]
-    out += [f"  {c.label:<24}{c.count:>5}" for c in review.by_decision]
-    out += ["", "By issue type"]
-    out += [f"  {c.key:<24}{c.count:>5}" for c in review.by_issue_type]
-
-    out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
-    if review.repeat_accounts:
-        out += [f"  {_cell(r.account, 30):<32}{r.escalations:>3} escalations "
-                f"(up to {r.most_in_window} in {review.repeat_window_days} days), "
-                f"last {_local(r.last_at, '%Y-%m-%d')}" for r in review.repeat_accounts]
-    else:
-        out.append("  none")
-
-    t = review.time_to_escalate
-    out += ["", "Time to escalate (business days open when assessed)"]
-    if t.measured:
-        out.append(f"  average {t.average_days}, median {t.median_days}, longest {t.max_days} "
-                   f"({t.measured} escalations with an open date); flagged late: {t.late}")
-    else:
-        out.append("  no escalation recorded when its issue was opened")
-
-    out += ["", "Time to resolve escalations, by quarter resolved (days)"]
-    if review.time_to_resolve:
-        out += [f"  {q.quarter}  {q.resolved:>3} resolved  average {q.average_days:>5}  "
-                f"median {q.median_days:>5}" for q in review.time_to_resolve]
-        trend = {"growing": "growing: the process has a bottleneck",
-                 "shrinking": "shrinking", "steady": "steady"}.get(review.resolve_trend or "")
-        if trend:
-            out.append(f"  last quarter against the one before: {trend}")
-    else:
-        out.append("  no escalation resolved yet")
-
-    sat = review.satisfaction
-    out += ["", "Satisfaction"]
-    if sat.rated:
-        dist = "  ".join(f"{n}:{c}" for n, c in sat.distribution.items())
-        out.append(f"  average {sat.average}/5 over {sat.rated} resolved ({dist})")
-    else:
-        out.append("  no satisfaction recorded yet")
-
-    out += ["", "Calibration (resolved escalations per band)"]
-    out.append(f"  {'band':<24}{'resolved':>9}{'avg satisfaction':>18}{'avg days':>10}")
-    for row in review.calibration:
-        avg_sat = "-" if row.average_satisfaction is None else f"{row.average_satisfaction}"
-        avg_days = "-" if row.average_days_to_resolve is None else f"{row.average_days_to_resolve}"
-        out.append(f"  {row.label:<24}{row.resolved:>9}{avg_sat:>18}{avg_days:>10}")
-
-    out += ["", f"Follow-ups due: {len(review.followups)} "
-            f"({review.followups_overdue} overdue): triage followups"]
-    return out
 
 
 def cmd_recover(args: argparse.Namespace, settings: Settings) -> int:

@@ -62,6 +62,23 @@ def resolve_target(target: Path, account: str, day: date) -> Path:
     return target
 
 
+def check_target(target: Path, account: str, day: date, *, overwrite: bool = False) -> Path:
+    """The file an export to ``target`` would write; :class:`ExportError` if it cannot be
+    written (a directory, a missing folder, or, unless ``overwrite``, an existing file).
+    The CLI asks this before it saves anything, so a bad path leaves no record behind."""
+    path = resolve_target(target, account, day)
+    if path.is_dir():
+        raise ExportError(f"cannot export to {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise ExportError(f"cannot export to {path}: folder {path.parent} does not exist")
+    if not overwrite and path.exists():
+        raise ExportError(
+            f"cannot export to {path}: file already exists (choose another name "
+            "or give a directory)"
+        )
+    return path
+
+
 def write_brief(
     text: str, target: Path, account: str, day: date, *, overwrite: bool = False
 ) -> Path:
@@ -71,11 +88,7 @@ def write_brief(
     in a directory a new name is chosen; an explicit file path is refused.
     """
     into_dir = target.expanduser().is_dir()
-    path = resolve_target(target, account, day)
-    if path.is_dir():
-        raise ExportError(f"cannot export to {path}: it is a directory")
-    if not path.parent.is_dir():
-        raise ExportError(f"cannot export to {path}: folder {path.parent} does not exist")
+    path = check_target(target, account, day, overwrite=overwrite)
     try:
         if overwrite and path.exists():
             _replace(path, text)

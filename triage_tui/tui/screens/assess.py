@@ -39,6 +39,7 @@ from ...domain.engine import (
     suggest_account_value,
 )
 from ...domain.models import Draft, Evaluation, Rationale, Scores
+from ...domain.parse import ParseError, parse_optional_amount, parse_optional_date
 from ...domain.rubric import (
     BAND_BY_DECISION,
     DEFAULT_DEADLINE_BUSINESS_DAYS,
@@ -66,37 +67,6 @@ if TYPE_CHECKING:
 PREVIEW_DELAY = 0.2  # seconds of quiet before the Markdown preview re-renders
 
 STRATEGIC_ORDER = (Strategic.NONE, Strategic.MODERATE, Strategic.HIGH)
-
-
-class DateError(ValueError):
-    pass
-
-
-def parse_day(text: str) -> date | None:
-    """'' → None; YYYY-MM-DD → date; anything else raises DateError with a short reason."""
-    text = text.strip()
-    if not text:
-        return None
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        raise DateError("use YYYY-MM-DD")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise DateError("not a real date") from None
-
-
-def parse_arr(text: str) -> float | None:
-    """'' → None; 42000, 42,000, 42k, 1.2m → amount; else ValueError."""
-    if not text.strip():
-        return None
-    from argparse import ArgumentTypeError
-
-    from ...cli import parse_amount
-
-    try:
-        return parse_amount(text)
-    except ArgumentTypeError as exc:
-        raise ValueError(str(exc)) from None
 
 
 # ----------------------------------------------------------------- the verdict panel texts
@@ -384,7 +354,7 @@ class AssessScreen(Screen[None]):
             open_since = None
         by = self._read_date("by")
         try:
-            arr = parse_arr(inputs["arr"].value)
+            arr = parse_optional_amount(inputs["arr"].value)
             self._arr_error = ""
         except ValueError:
             arr, self._arr_error = None, "ARR must be an amount like 42000 or 42k"
@@ -408,9 +378,9 @@ class AssessScreen(Screen[None]):
 
     def _read_date(self, name: str) -> date | None:
         try:
-            return parse_day(self._inputs[name].value)
-        except DateError as exc:
-            self._date_errors[name] = str(exc)
+            return parse_optional_date(self._inputs[name].value)
+        except ParseError as exc:
+            self._date_errors[name] = exc.reason
             return None
 
     def _read_strategic(self) -> Strategic | None:

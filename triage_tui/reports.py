@@ -1,0 +1,189 @@
+"""The text reports the command line prints: one assessment, its lifecycle, the history
+and follow-up tables, the pattern review. Pure formatting (no I/O, no argparse): each
+function returns the lines and ``cli.py`` prints them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from .domain.rubric import BAND_BY_DECISION, DIMENSIONS, ISSUE_TYPES, Decision, Dimension
+
+if TYPE_CHECKING:
+    from .domain.models import Assessment
+    from .domain.review import Review
+
+
+def summary_lines(a: Assessment) -> list[str]:
+    """A readable summary of one assessment for the terminal."""
+    band = BAND_BY_DECISION[a.decision]
+    head = f"{a.account}: {a.total}/20 · {band.label}"
+    if a.id is not None:
+        head = f"#{a.id} {head}"
+    lines = [head]
+    if a.raised_by_manager_surprise:
+        lines.append(
+            f"  (score says {BAND_BY_DECISION[a.score_decision].label.lower()}; "
+            "raised by the manager-surprise test)"
+        )
+    lines.append(
+        "  scores: "
+        + ", ".join(f"{DIMENSIONS[d].phrase} {a.scores[d]}" for d in Dimension)
+    )
+    lines.append(f"  type: {ISSUE_TYPES[a.issue_type].label}")
+    if a.route:
+        lines.append(f"  route to: {a.route.to} ({a.route.when.lower()})")
+    lines.append(f"  why: {a.why.text}")
+    for what_if in (a.what_if.up, a.what_if.down):
+        if what_if:
+            lines.append(f"  what if: {what_if.text}")
+    if a.warnings:
+        lines.append("  warnings:")
+        lines.extend(f"    ! [{w.code}] {w.message}" for w in a.warnings)
+    return lines
+
+
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return moment.astimezone().strftime(fmt) if moment else ""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def cell(text: str, width: int | None = None) -> str:
+    """User text for a terminal line: no control characters, cut to ``width``."""
+    text = _CONTROL.sub(" ", text)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def fmt(cells: list[str]) -> str:
+        parts = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(cells, widths))]
+        return "  ".join(parts).rstrip()
+
+    return [fmt(header), *(fmt(r) for r in rows)]
+
+
+_SHORT_DECISION = {
+    Decision.HANDLE_YOURSELF: "handle yourself",
+    Decision.ESCALATE_FOR_SUPPORT: "for support",
+    Decision.ESCALATE_WITH_URGENCY: "with urgency",
+    Decision.ESCALATE_IMMEDIATELY: "immediately",
+}
+
+
+def _status(a: Assessment, now: datetime) -> str:
+    if a.followup_overdue(now):
+        return "check-in overdue"
+    if a.followup_pending():
+        return "check-in due"
+    return a.status
+
+
+def lifecycle_lines(a: Assessment, now: datetime) -> list[str]:
+    lines = [f"  saved: {local_time(a.created_at)}"]
+    if a.resolved_at is None:
+        lines.append("  status: open")
+        return lines
+    lines.append(
+        f"  status: resolved {local_time(a.resolved_at)}, satisfaction {a.satisfaction}/5"
+        + (f" ({cell(a.resolution_note)})" if a.resolution_note else "")
+    )
+    if a.checkin_done_at is not None:
+        lines.append(f"  check-in: done {local_time(a.checkin_done_at)}")
+    elif a.checkin_due_at is not None:
+        state = "overdue since" if a.followup_overdue(now) else "due by"
+        lines.append(f"  check-in: {state} {local_time(a.checkin_due_at)} "
+                     f"(triage checkin {a.id} when done)")
+    return lines
+
+def history_lines(items: Sequence[Assessment], now: datetime) -> list[str]:
+    """The ``triage history`` table, one row per assessment (in the order given)."""
+    rows = [
+        [str(a.id), local_time(a.created_at, "%Y-%m-%d"), cell(a.account, 24), f"{a.total}/20",
+         _SHORT_DECISION[a.decision], a.issue_type.value, _status(a, now)]
+        for a in items
+    ]
+    return _table(["ID", "DATE", "ACCOUNT", "SCORE", "DECISION", "TYPE", "STATUS"],
+                  rows, right=frozenset({0, 3}))
+
+
+def followup_lines(items: Sequence[Assessment], now: datetime) -> list[str]:
+    """The ``triage followups`` table: each pending check-in, due or overdue by how long."""
+    rows = []
+    for a in items:
+        due = a.checkin_due_at
+        assert due is not None
+        hours = abs(due - now).total_seconds() / 3600
+        state = f"overdue by {hours:.0f} h" if now > due else f"due in {hours:.0f} h"
+        rows.append([str(a.id), cell(a.account, 24), _SHORT_DECISION[a.decision],
+                     local_time(a.resolved_at), local_time(due), state])
+    return _table(["ID", "ACCOUNT", "DECISION", "RESOLVED", "CHECK-IN DUE", "STATE"],
+                  rows, right=frozenset({0}))
+
+
+def review_lines(review: Review) -> list[str]:
+    """The pattern review as text."""
+    period = f"last {review.period_days} days" if review.period_days else "all time"
+    out = [f"Escalation review ({period}): {review.assessments} assessments, "
+           f"{review.escalations} escalations, {review.open} open, {review.resolved} resolved"]
+    if not review.assessments:
+        return out + ["nothing to review yet"]
+
+    out += ["", "By decision"]
+    out += [f"  {c.label:<24}{c.count:>5}" for c in review.by_decision]
+    out += ["", "By issue type"]
+    out += [f"  {c.key:<24}{c.count:>5}" for c in review.by_issue_type]
+
+    out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
+    if review.repeat_accounts:
+        out += [f"  {cell(r.account, 30):<32}{r.escalations:>3} escalations "
+                f"(up to {r.most_in_window} in {review.repeat_window_days} days), "
+                f"last {local_time(r.last_at, '%Y-%m-%d')}" for r in review.repeat_accounts]
+    else:
+        out.append("  none")
+
+    t = review.time_to_escalate
+    out += ["", "Time to escalate (business days open when assessed)"]
+    if t.measured:
+        out.append(f"  average {t.average_days}, median {t.median_days}, longest {t.max_days} "
+                   f"({t.measured} escalations with an open date); flagged late: {t.late}")
+    else:
+        out.append("  no escalation recorded when its issue was opened")
+
+    out += ["", "Time to resolve escalations, by quarter resolved (days)"]
+    if review.time_to_resolve:
+        out += [f"  {q.quarter}  {q.resolved:>3} resolved  average {q.average_days:>5}  "
+                f"median {q.median_days:>5}" for q in review.time_to_resolve]
+        trend = {"growing": "growing: the process has a bottleneck",
+                 "shrinking": "shrinking", "steady": "steady"}.get(review.resolve_trend or "")
+        if trend:
+            out.append(f"  last quarter against the one before: {trend}")
+    else:
+        out.append("  no escalation resolved yet")
+
+    sat = review.satisfaction
+    out += ["", "Satisfaction"]
+    if sat.rated:
+        dist = "  ".join(f"{n}:{c}" for n, c in sat.distribution.items())
+        out.append(f"  average {sat.average}/5 over {sat.rated} resolved ({dist})")
+    else:
+        out.append("  no satisfaction recorded yet")
+
+    out += ["", "Calibration (resolved escalations per band)"]
+    out.append(f"  {'band':<24}{'resolved':>9}{'avg satisfaction':>18}{'avg days':>10}")
+    for row in review.calibration:
+        avg_sat = "-" if row.average_satisfaction is None else f"{row.average_satisfaction}"
+        avg_days = "-" if row.average_days_to_resolve is None else f"{row.average_days_to_resolve}"
+        out.append(f"  {row.label:<24}{row.resolved:>9}{avg_sat:>18}{avg_days:>10}")
+
+    out += ["", f"Follow-ups due: {len(review.followups)} "
+            f"({review.followups_overdue} overdue): triage followups"]
+    return out
