@@ -147,26 +147,26 @@ def test_demo_history_gives_a_review_with_something_to_say() -> None:
 def test_review_from_stored_documents_is_the_same_review(tmp_path) -> None:
     """The review screen's fast path (plain documents, no pydantic) gives the same review
     as validated assessments, for every period."""
-    from triage_tui.domain.review import ReviewItem, load_review_items, review_items
+    from triage_tui.readmodel import Row, load_review_rows, rows_from_docs
     from triage_tui.storage import HistoryStore
 
     store = HistoryStore(tmp_path / "h.json")
     store.add_many(demo_assessments(300, NOW, 7))
     store.add_many(sample())  # ids, resolutions and check-ins of every kind
-    items = review_items(store.documents())
-    assert all(isinstance(i, ReviewItem) for i in items)
+    items = rows_from_docs(store.documents())
+    assert all(isinstance(i, Row) for i in items)
     everything = store.all()
     for days in (1, 30, 90, 365, None):
         expected = build_review(everything, NOW, days)
         assert build_review(items, NOW, days) == expected
         # what the review screen reads: the period and the pending follow-ups only
         since = None if days is None else NOW - timedelta(days=days)
-        some = load_review_items(store, since)
+        some = load_review_rows(store, since)
         assert build_review(some, NOW, days) == expected
         if days is not None and days < 365:
             assert len(some) < len(items)
         for longer in (365, None):  # a shorter period reuses a longer period's read
-            wider = load_review_items(store, None if longer is None else NOW - timedelta(days=longer))
+            wider = load_review_rows(store, None if longer is None else NOW - timedelta(days=longer))
             if longer is None or days is not None and days <= longer:
                 assert build_review(wider, NOW, days) == expected
     for item, a in zip(items, everything):

@@ -12,7 +12,7 @@ from triage_tui.domain.settings import Settings
 from triage_tui.storage import HistoryStore, UnknownIdError
 from triage_tui.storage.demo import demo_assessments
 from triage_tui.tui.app import make_app
-from triage_tui.tui.screens.history_rows import (
+from triage_tui.readmodel import (
     Row,
     earlier_rows,
     filter_rows,
@@ -65,8 +65,8 @@ def test_rows_match_the_store(demo_db: Path) -> None:
         assert row.decision is a.decision
         assert row.issue_type is a.issue_type
         assert row.status == a.status
-        assert row.checkin_due == a.checkin_due_at
-        assert row.followup_pending == a.followup_pending()
+        assert row.checkin_due_at == a.checkin_due_at
+        assert row.followup_pending() == a.followup_pending()
         assert row.followup_overdue(NOW) == a.followup_overdue(NOW)
         assert row == row_from_assessment(a)
 
@@ -90,16 +90,16 @@ def test_filter_rows_is_case_insensitive_and_searches_text(demo_db: Path) -> Non
 def test_sort_rows_by_each_column(demo_db: Path) -> None:
     rows = load_rows(HistoryStore(demo_db))
     by_date = sort_rows(rows, "date")
-    assert [r.created for r in by_date] == sorted((r.created for r in rows), reverse=True)
+    assert [r.created_at for r in by_date] == sorted((r.created_at for r in rows), reverse=True)
     by_account = sort_rows(rows, "account")
     assert [r.account_key for r in by_account] == sorted(r.account_key for r in rows)
     by_total = sort_rows(rows, "total")
     assert by_total[0].total == max(r.total for r in rows)
     assert sort_rows(rows, "total", reverse=True)[0].total == min(r.total for r in rows)
     by_followup = sort_rows(rows, "followup")
-    pending = [r for r in rows if r.followup_pending]
+    pending = [r for r in rows if r.followup_pending()]
     assert pending and by_followup[: len(pending)] and all(
-        r.followup_pending for r in by_followup[: len(pending)])
+        r.followup_pending() for r in by_followup[: len(pending)])
 
 
 def test_earlier_rows_same_account_only(demo_db: Path) -> None:
@@ -107,8 +107,8 @@ def test_earlier_rows_same_account_only(demo_db: Path) -> None:
     newest_initech = next(r for r in rows if r.account == "Initech")
     earlier = earlier_rows(rows, newest_initech)
     assert earlier and all(r.account_key == "initech" for r in earlier)
-    assert all(r.created < newest_initech.created for r in earlier)
-    assert earlier == sorted(earlier, key=lambda r: r.created, reverse=True)
+    assert all(r.created_at < newest_initech.created_at for r in earlier)
+    assert earlier == sorted(earlier, key=lambda r: r.created_at, reverse=True)
 
 
 @pytest.mark.parametrize("width", [73, 79, 100, 118, 200])
@@ -130,7 +130,7 @@ async def test_history_lists_every_assessment_newest_first(demo_db: Path) -> Non
         screen = await open_history(pilot)
         rows = table(app).rows
         assert len(rows) == COUNT
-        assert [r.created for r in rows] == sorted((r.created for r in rows), reverse=True)
+        assert [r.created_at for r in rows] == sorted((r.created_at for r in rows), reverse=True)
         assert app.focused is table(app)
         assert "60 assessments" in str(screen.query_one("#history-count").render())
 
@@ -297,7 +297,7 @@ async def test_resolve_from_the_detail(demo_db: Path) -> None:
     app = app_for(demo_db)
     store = HistoryStore(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_row(pilot, lambda r: r.resolved is None and r.decision.escalates)
+        await open_row(pilot, lambda r: r.resolved_at is None and r.decision.escalates)
         a = app.screen.assessment
         await pilot.press("r")
         from triage_tui.tui.screens.resolve import ResolveScreen
@@ -316,14 +316,14 @@ async def test_resolve_from_the_detail(demo_db: Path) -> None:
         assert "⚑ due" in str(app.screen.query_one("#lifecycle").render())
         await pilot.press("escape")
         row = next(r for r in table(app).rows if r.id == a.id)
-        assert row.status == "resolved" and row.followup_pending
+        assert row.status == "resolved" and row.followup_pending()
 
 
 @asynctest
 async def test_resolve_cancel_changes_nothing(demo_db: Path) -> None:
     app = app_for(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_row(pilot, lambda r: r.resolved is None)
+        await open_row(pilot, lambda r: r.resolved_at is None)
         a = app.screen.assessment
         await pilot.press("r", "5", "escape")
         await pilot.pause()
@@ -336,7 +336,7 @@ async def test_checkin_done_from_the_detail(demo_db: Path) -> None:
     app = app_for(demo_db)
     store = HistoryStore(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await open_row(pilot, lambda r: r.followup_pending)
+        await open_row(pilot, lambda r: r.followup_pending())
         a = app.screen.assessment
         assert app.screen.check_action("checkin", ()) is True
         await pilot.press("c")
@@ -346,7 +346,7 @@ async def test_checkin_done_from_the_detail(demo_db: Path) -> None:
         assert app.screen.check_action("checkin", ()) is False
         await pilot.press("escape")
         row = next(r for r in table(app).rows if r.id == a.id)
-        assert not row.followup_pending
+        assert not row.followup_pending()
 
 
 @asynctest
@@ -559,7 +559,7 @@ async def test_fast_keys_resolve_and_delete(demo_db: Path) -> None:
     app = app_for(demo_db)
     store = HistoryStore(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_row(pilot, lambda r: r.resolved is None)
+        await open_row(pilot, lambda r: r.resolved_at is None)
         a = app.screen.assessment
         burst(app, ["r", "4", "tab", *"called 2x", "enter"])
         await wait_for(pilot, lambda: store.get(a.id).resolved_at is not None)

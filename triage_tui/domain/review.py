@@ -1,12 +1,12 @@
 """The monthly pattern review (background seed, "Document and review"): pure computation.
 
 ``build_review(assessments, now, period_days)`` → :class:`Review`, used by ``triage stats``
-and the TUI's review screen. It takes validated :class:`Assessment` objects or, for a large
-history, :class:`ReviewItem` — just the ten fields the review reads, built from the
-stored JSON documents without pydantic (``load_review_items(store, since)``: the
-period's records and the pending follow-ups only; at 10 000 assessments the 90-day
-review reads in about 50 ms what ``store.all()`` validated in about 1 s, and gives the
-same review). It answers the seed's questions: what gets escalated (counts
+and the TUI's review screen. It takes validated :class:`Assessment` objects or anything
+with the fields it reads (:class:`Reviewed`): for a large history, the read model's light
+rows built from the stored JSON documents without pydantic
+(``triage_tui.readmodel.load_review_rows(store, since)``: the period's records and the
+pending follow-ups only; at 10 000 assessments the 90-day review reads in about 50 ms what
+``store.all()`` validated in about 1 s, and gives the same review). It answers the seed's questions: what gets escalated (counts
 by decision and issue type), which accounts escalate repeatedly, how long CSMs wait
 before escalating, whether resolution times are growing quarter over quarter, how
 satisfied customers were, which post-escalation check-ins are due, and a calibration
@@ -19,9 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from statistics import mean, median
-from typing import Any, Iterable, Literal, Protocol
+from typing import Iterable, Literal, Protocol, Sequence
 
-from .models import Assessment, Model
+from .models import Model
 from .rubric import (
     BAND_BY_DECISION,
     ISSUE_TYPES,
@@ -118,10 +118,9 @@ class Review(Model):
     calibration: list[CalibrationRow]
 
 
-@dataclass(slots=True, kw_only=True)
-class ReviewItem:
-    """What the review reads of one assessment, with the same names as
-    :class:`Assessment` (and its lifecycle rules, borrowed below, not rewritten)."""
+class Reviewed(Protocol):
+    """What the review reads of one assessment (an :class:`Assessment`, or a read-model row
+    with the same names)."""
 
     id: int | None
     account: str
@@ -129,71 +128,18 @@ class ReviewItem:
     decision: Decision
     issue_type: IssueType
     business_days_open: int | None
-    warning_codes: tuple[WarningCode, ...]
     resolved_at: datetime | None
     satisfaction: int | None
-    checkin_done_at: datetime | None
 
-    status = Assessment.status
-    checkin_due_at = Assessment.checkin_due_at
-    followup_pending = Assessment.followup_pending
-    followup_overdue = Assessment.followup_overdue
+    @property
+    def warning_codes(self) -> Sequence[WarningCode]: ...
 
-    @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> ReviewItem:
-        """From an assessment's JSON form (``Assessment.model_dump(mode="json")``, as
-        the history store keeps it, with its ``id``). The document is trusted to be one:
-        ``HistoryStore.documents()`` hands out only what the store wrote or validated."""
-        get = doc.get
-        resolved, done = get("resolved_at"), get("checkin_done_at")
-        return cls(
-            id=get("id"),
-            account=doc["account"],
-            created_at=_parse(doc["created_at"]),
-            decision=_DECISIONS[doc["decision"]],
-            issue_type=_TYPES[doc["issue_type"]],
-            business_days_open=get("business_days_open"),
-            warning_codes=tuple([_WARNINGS[w["code"]] for w in get("warnings") or ()]),
-            resolved_at=_parse(resolved) if resolved else None,
-            satisfaction=get("satisfaction"),
-            checkin_done_at=_parse(done) if done else None,
-        )
+    @property
+    def checkin_due_at(self) -> datetime | None: ...
 
+    def followup_pending(self) -> bool: ...
 
-_DECISIONS = {d.value: d for d in Decision}
-_TYPES = {t.value: t for t in IssueType}
-_WARNINGS = {w.value: w for w in WarningCode}
-
-
-def _parse(text: str) -> datetime:
-    return _utc(datetime.fromisoformat(text))
-
-
-def review_items(documents: Iterable[dict[str, Any]]) -> list[ReviewItem]:
-    """Stored JSON documents → what :func:`build_review` needs (see :class:`ReviewItem`)."""
-    return [ReviewItem.from_json(doc) for doc in documents]
-
-
-class DocumentSource(Protocol):
-    """The reads :func:`load_review_items` needs (``HistoryStore`` has them)."""
-
-    def documents(self, limit: int | None = None, since: datetime | None = None
-                  ) -> list[dict[str, Any]]: ...
-
-    def followup_documents(self) -> list[dict[str, Any]]: ...
-
-
-def load_review_items(source: DocumentSource, since: datetime | None) -> list[ReviewItem]:
-    """Enough of the history for a review of the period starting at ``since`` (None: all
-    of it): the assessments created since then, plus the pending follow-ups of any age
-    (the review lists the current ones whatever the period). ``build_review`` over these
-    equals ``build_review`` over everything for any period starting at or after
-    ``since``; the cost follows the period, not the size of the history."""
-    docs = source.documents(since=since)
-    if since is not None:
-        have = {doc["id"] for doc in docs}
-        docs += [doc for doc in source.followup_documents() if doc["id"] not in have]
-    return review_items(docs)
+    def followup_overdue(self, now: datetime) -> bool: ...
 
 
 def _utc(moment: datetime) -> datetime:
@@ -234,7 +180,7 @@ def _trend(quarters: list[QuarterResolve]) -> Literal["growing", "shrinking", "s
 
 
 def build_review(
-    assessments: Iterable[Assessment | ReviewItem], now: datetime, period_days: int | None = None
+    assessments: Iterable[Reviewed], now: datetime, period_days: int | None = None
 ) -> Review:
     """The review of the assessments created in the last ``period_days`` (None: all).
 
@@ -253,7 +199,7 @@ def build_review(
         by_type[a.issue_type] += 1
 
     # Accounts escalating repeatedly (names compared case-insensitively).
-    per_account: dict[str, list[Assessment | ReviewItem]] = defaultdict(list)
+    per_account: dict[str, list[Reviewed]] = defaultdict(list)
     for a in escalations:
         per_account[" ".join(a.account.casefold().split())].append(a)
     window = timedelta(days=REPEAT_WINDOW_DAYS)

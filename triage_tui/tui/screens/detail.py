@@ -6,6 +6,7 @@ r resolve (satisfaction 1–5) · c check-in done · x (or delete) delete, after
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -17,13 +18,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...domain.rubric import BAND_BY_DECISION, ISSUE_TYPES, TOTAL_MAX
+from ..messages import AssessmentChanged, AssessmentDeleted, announce
 from ..widgets.commands import ScreenCommands
 from ..widgets.previous import Earlier, PreviousScores
 
 if TYPE_CHECKING:
     from ...domain.models import Assessment
+    from ...readmodel import Row
     from ..app import TriageApp
-    from .history import HistoryScreen
     from .resolve import Resolution
 
 WIDE_AT = 110  # columns from which the brief and the side panel sit side by side
@@ -50,10 +52,12 @@ class DetailScreen(Screen[None]):
         Binding("x,delete", "delete", "Delete", id="detail.delete"),
     ]
 
-    def __init__(self, assessment: Assessment, history: HistoryScreen | None = None) -> None:
+    def __init__(self, assessment: Assessment, rows: Sequence[Row] | None = None) -> None:
+        """``rows``: every row of the history, when the caller has them all (the earlier
+        assessments of the same account are then found there, not read again)."""
         super().__init__()
         self.assessment = assessment
-        self.history = history
+        self._rows = rows
         self.deleted = False
 
     @property
@@ -141,11 +145,11 @@ class DetailScreen(Screen[None]):
 
     def _show_previous(self) -> None:
         a = self.assessment
-        if self.history is not None and self.history.complete:
-            from .history_rows import earlier_rows, row_from_assessment
+        if self._rows is not None:
+            from ...readmodel import earlier_rows, row_from_assessment
 
             row = row_from_assessment(a)
-            earlier = [Earlier.from_row(r) for r in earlier_rows(self.history.rows(), row)]
+            earlier = [Earlier.from_row(r) for r in earlier_rows(self._rows, row)]
             self._set_previous(earlier)
         else:
             self._load_previous()
@@ -270,8 +274,7 @@ class DetailScreen(Screen[None]):
     def _changed(self, new: Assessment, message: str) -> None:
         self.assessment = new
         self._refresh_view()
-        if self.history is not None:
-            self.history.record_changed(new)
+        announce(self, lambda: AssessmentChanged(new))
         self.notify(message, title="Saved")
 
     # ----------------------------------------------------------------- delete
@@ -306,8 +309,7 @@ class DetailScreen(Screen[None]):
     def _deleted(self) -> None:
         a = self.assessment
         self.deleted = True
-        if self.history is not None:
-            self.history.record_deleted(a.id)
+        announce(self, lambda: AssessmentDeleted(a.id))
         self.action_close()
         self.app.notify(f"#{a.id} {a.account} deleted.", title="Deleted")
 

@@ -30,7 +30,8 @@ from textual.worker import get_current_worker
 
 from ..widgets.commands import ScreenCommands
 from ..widgets.history_table import COLUMNS, HistoryTable
-from .history_rows import SORTS, Row, filter_rows, load_rows, sort_rows
+from ...readmodel import SORTS, Row, filter_rows, load_rows, row_from_assessment, sort_rows
+from ..messages import AssessmentChanged, AssessmentDeleted
 
 if TYPE_CHECKING:
     from ...domain.models import Assessment
@@ -285,7 +286,7 @@ class HistoryScreen(Screen[None]):
     def _show_detail(self, a: Assessment) -> None:
         from .detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(a, history=self))
+        self.app.push_screen(DetailScreen(a, rows=self._all if self.complete else None))
 
     def rows(self) -> list[Row]:
         """Every loaded row (newest first is not guaranteed: the current sort); all of
@@ -294,17 +295,18 @@ class HistoryScreen(Screen[None]):
 
     # ----------------------------------------------------------------- changes from the detail
 
-    def record_changed(self, a: Assessment) -> None:
-        """The detail screen changed ``a``: show it at once (the file is re-read on resume)."""
-        from .history_rows import row_from_assessment
-
-        new = row_from_assessment(a)
+    @on(AssessmentChanged)
+    def _record_changed(self, message: AssessmentChanged) -> None:
+        """The detail screen changed an assessment: show it at once (the file is re-read
+        on resume)."""
+        new = row_from_assessment(message.assessment)
         self._all = sort_rows([new if r.id == new.id else r for r in self._all],
                               self._sort, self._reverse)
         self._apply(keep=new.id)
 
-    def record_deleted(self, record_id: int) -> None:
-        kept = [r for r in self._all if r.id != record_id]
+    @on(AssessmentDeleted)
+    def _record_deleted(self, message: AssessmentDeleted) -> None:
+        kept = [r for r in self._all if r.id != message.record_id]
         self._total -= len(self._all) - len(kept)
         self._all = kept
         self._apply(keep=None)

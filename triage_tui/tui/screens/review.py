@@ -5,7 +5,7 @@ escalate, time to resolve by quarter with its trend, satisfaction, follow-ups du
 the calibration (for resolved escalations: satisfaction and days to resolve per band).
 The numbers come from ``domain.review.build_review``; this screen only draws them. The
 history is read in a worker thread, so the screen paints at once, and only what the
-period needs is read (``load_review_items``: the period's records and the pending
+period needs is read (``readmodel.load_review_rows``: the period's records and the pending
 follow-ups, as plain documents); a shorter period reuses what a longer one read.
 
 Keys: 1 30 days · 2 90 days · 3 365 days · 4 all · p next period · ctrl+r reload.
@@ -27,10 +27,11 @@ from textual.widgets import Footer, Header, Static, Tab, Tabs
 
 from ...domain.rubric import BAND_BY_DECISION, DEFAULT_LATE_THRESHOLD_DAYS, Decision, IssueType
 from ..widgets.commands import ScreenCommands
-from .history_rows import TYPE_SHORT
+from ...readmodel import TYPE_SHORT
 
 if TYPE_CHECKING:
-    from ...domain.review import Review, ReviewItem
+    from ...domain.review import Review
+    from ...readmodel import Row
     from ..app import TriageApp
 
 PERIODS: tuple[tuple[str, str, int | None], ...] = (
@@ -184,7 +185,7 @@ class ReviewScreen(Screen[None]):
         self.review: Review | None = None
         self.loaded = False
         self.load_seconds: float | None = None
-        self._items: list[ReviewItem] | None = None  # read for the periods from _since on
+        self._items: list[Row] | None = None  # read for the periods from _since on
         self._since: datetime | None = None  # None: the whole history
         self._sig: Any = False
 
@@ -244,7 +245,8 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="review")
     def _work(self, period: str) -> None:
-        from ...domain.review import build_review, load_review_items
+        from ...domain.review import build_review
+        from ...readmodel import load_review_rows
         from ...storage.store import paused_gc
 
         store = self.triage.store()
@@ -258,9 +260,9 @@ class ReviewScreen(Screen[None]):
             if not covered:
                 # Plain documents of the period, not store.all(): pydantic would validate
                 # 10 000 records (about 1 s) that the store wrote or validated itself (see
-                # HistoryStore.documents), and the review reads ten fields of each.
+                # HistoryStore.documents), and the review reads a few fields of each.
                 with paused_gc():
-                    self._items = load_review_items(store, since)
+                    self._items = load_review_rows(store, since)
                 self._sig, self._since = sig, since
             review = build_review(self._items, now, days)
         except Exception as exc:  # StoreError

@@ -26,7 +26,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..screens.history_rows import DECISION_SHORT, TYPE_SHORT, TYPE_TINY, Row
+from ...readmodel import DECISION_SHORT, SORTS, TYPE_SHORT, TYPE_TINY, Row
 
 
 @dataclass(frozen=True)
@@ -215,8 +215,6 @@ class HistoryTable(ScrollView, can_focus=True):
 
     @property
     def descending(self) -> bool:
-        from ..screens.history_rows import SORTS
-
         spec = SORTS.get(self.sort_key)
         return spec is not None and spec.newest_first != self.sort_reverse
 
@@ -334,13 +332,13 @@ class HistoryTable(ScrollView, can_focus=True):
 
     def _cells(self, row: Row, now: datetime, narrow: bool = False
                ) -> dict[str, tuple[str, str | None]]:
-        if row.followup_pending:
+        if row.followup_pending():
             if row.followup_overdue(now):
                 followup = ("⚑ overdue", "overdue")
             else:
-                due = row.checkin_due.astimezone() if row.checkin_due else None
+                due = row.checkin_due_at.astimezone() if row.checkin_due_at else None
                 followup = (f"⚑ due {due:%m-%d}" if due else "⚑ due", "due")
-        elif row.checkin_done is not None:
+        elif row.checkin_done_at is not None:
             followup = ("✓ done", "done")
         else:
             followup = ("", None)
@@ -351,7 +349,7 @@ class HistoryTable(ScrollView, can_focus=True):
             "total": (str(row.total), None),
             "decision": ("● " + DECISION_SHORT[row.decision], row.decision.value),
             "type": ((TYPE_TINY if narrow else TYPE_SHORT)[row.issue_type], "muted"),
-            "status": (row.status, None if row.resolved is None else "muted"),
+            "status": (row.status, None if row.resolved_at is None else "muted"),
             "followup": followup,
         }
 

@@ -22,7 +22,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from ...domain.rubric import BAND_BY_DECISION, DIMENSIONS, TOTAL_MAX, Decision, Dimension
-from ..screens.history_rows import DECISION_SHORT
+from ...readmodel import DECISION_SHORT, account_key
 from .cached import content_height
 
 _DIMS = tuple(Dimension)
@@ -47,8 +47,8 @@ class Earlier:
 
     @classmethod
     def from_row(cls, row: Any) -> Earlier:
-        """From a history-table Row (see screens/history_rows.py)."""
-        return cls(id=row.id, created=row.created, scores=row.scores, total=row.total,
+        """From a read-model Row (see triage_tui/readmodel.py)."""
+        return cls(id=row.id, created=row.created_at, scores=row.scores, total=row.total,
                    decision=row.decision)
 
 
@@ -167,8 +167,6 @@ class PreviousScores(Static):
         When the account name changes (after a short pause in typing) the account's
         earlier assessments are read from the app's store in a worker thread; the
         comparison is redrawn with ``current`` at once, cheaply."""
-        from ..screens.history_rows import account_key
-
         self._current = (current, decision)
         key = account_key(account)
         if key != getattr(self, "_account_key", None):
@@ -208,8 +206,6 @@ def earlier_assessments(store: Any, account: str, before: Any = None,
                         exclude_id: int | None = None) -> list[Earlier]:
     """The account's assessments in ``store`` (same name, any case or spacing), newest
     first; only those created before ``before`` when given."""
-    from ..screens.history_rows import account_key
-
     key = account_key(account)
     if not key:
         return []

@@ -1,25 +1,29 @@
-"""The history screen's data: one light row per stored assessment (no Textual here).
+"""The read model: one light :class:`Row` per stored assessment, for every list of them.
 
-Rows are built once, when the history loads, from the store's records as data (plain
-JSON documents, never pydantic-validated here): the cells the table shows, the sort keys,
-the four scores (for "same account, again") and one case-folded *haystack* string that
-the filter searches. A filter keystroke is then one substring test per row.
+The history table, the detail screen's "same account, again", the review screen and
+``build_review`` all read the same rows. They are built once per load from the store's
+records as data (plain JSON documents, never pydantic-validated here): what the table
+shows, the sort keys, the four scores, what the review counts (warnings, days open,
+satisfaction), the lifecycle (borrowed from :class:`Assessment`, not rewritten) and one
+case-folded *haystack* string that the filter searches. A filter keystroke is then one
+substring test per row.
 
 The full, validated :class:`Assessment` is fetched from the store only when a row is
-opened (``store.get(id)``).
+opened (``store.get(id)``). No Textual here: the CLI could use it as well as the TUI.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ...domain.rubric import BAND_BY_DECISION, CHECKIN_HOURS, Decision, Dimension, IssueType
+from .domain.models import Assessment
+from .domain.rubric import BAND_BY_DECISION, Decision, Dimension, IssueType, WarningCode
 
 if TYPE_CHECKING:
-    from ...storage import HistoryStore
+    from .storage import HistoryStore
 
 # Short labels for the table (the full ones live in rubric.py).
 DECISION_SHORT: dict[Decision, str] = {
@@ -59,42 +63,31 @@ def account_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Row:
-    """One assessment as the history table needs it."""
+    """One stored assessment, as every list of them needs it (same names as
+    :class:`Assessment` where it has the field)."""
 
     id: int
-    created: datetime  # UTC
-    local: datetime  # created, in the local time zone (what the table shows)
+    created_at: datetime  # UTC
+    local: datetime  # created_at in the local time zone (what the table shows)
     account: str
     account_key: str
     total: int
     decision: Decision
     issue_type: IssueType
-    resolved: datetime | None
-    checkin_done: datetime | None
+    business_days_open: int | None
+    warning_codes: tuple[WarningCode, ...]
+    resolved_at: datetime | None
+    checkin_done_at: datetime | None
     satisfaction: int | None
     scores: tuple[int, int, int, int]  # in Dimension order
     hay: str  # case-folded text the filter searches
 
-    @property
-    def status(self) -> str:
-        return "resolved" if self.resolved is not None else "open"
-
-    @property
-    def checkin_due(self) -> datetime | None:
-        """When the post-escalation check-in is due (resolved escalations only)."""
-        if self.resolved is None or not self.decision.escalates:
-            return None
-        return self.resolved + timedelta(hours=CHECKIN_HOURS)
-
-    @property
-    def followup_pending(self) -> bool:
-        return self.checkin_due is not None and self.checkin_done is None
-
-    def followup_overdue(self, now: datetime) -> bool:
-        due = self.checkin_due
-        return due is not None and self.checkin_done is None and _utc(now) > due
+    status = Assessment.status
+    checkin_due_at = Assessment.checkin_due_at
+    followup_pending = Assessment.followup_pending
+    followup_overdue = Assessment.followup_overdue
 
     @property
     def band_label(self) -> str:
@@ -109,6 +102,7 @@ class Row:
 _DIM_KEYS = tuple(d.value for d in Dimension)
 _DECISIONS = {d.value: d for d in Decision}
 _TYPES = {t.value: t for t in IssueType}
+_WARNINGS = {w.value: w for w in WarningCode}
 _DAYS: dict[tuple[int, int, int], str] = {}  # (y, m, d) → "2026-03-14 March"
 _fromiso = datetime.fromisoformat
 
@@ -118,7 +112,7 @@ def _document_texts(doc: dict[str, Any]) -> list[str]:
     searches), bound on first use: the assess screen imports this module for its labels
     and does not need the storage package (TinyDB, orjson) for its first frames."""
     global _document_texts
-    from ...storage.store import document_texts
+    from .storage.store import document_texts
 
     _document_texts = document_texts
     return document_texts(doc)
@@ -146,33 +140,62 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
     done = get("checkin_done_at")
     return Row(
         id=int(doc["id"]),
-        created=created,
+        created_at=created,
         local=local,
         account=account,
         account_key=account_key(account),
         total=doc["total"],
         decision=_DECISIONS[doc["decision"]],
         issue_type=_TYPES[doc["issue_type"]],
-        resolved=_when(resolved) if resolved else None,
-        checkin_done=_when(done) if done else None,
+        business_days_open=get("business_days_open"),
+        warning_codes=tuple([_WARNINGS[w["code"]] for w in get("warnings") or ()]),
+        resolved_at=_when(resolved) if resolved else None,
+        checkin_done_at=_when(done) if done else None,
         satisfaction=get("satisfaction"),
         scores=tuple([scores.get(k, 1) for k in _DIM_KEYS]),  # type: ignore[arg-type]
         hay="\n".join(texts).casefold(),
     )
 
 
-def row_from_assessment(a: Any) -> Row:
+def row_from_assessment(a: Assessment) -> Row:
     """A (validated) Assessment → Row, e.g. after the detail screen changed it."""
     return row_from_doc(a.model_dump(mode="json"))
+
+
+def rows_from_docs(documents: Iterable[dict[str, Any]]) -> list[Row]:
+    """Stored JSON documents (with their ``id``) → rows, in the same order."""
+    from .storage.store import paused_gc
+
+    with paused_gc():
+        return [row_from_doc(doc) for doc in documents]
 
 
 def load_rows(store: HistoryStore, limit: int | None = None) -> list[Row]:
     """Rows for the history table, newest first (``limit``: the newest only), from the
     store's plain documents (:meth:`HistoryStore.documents`, no pydantic)."""
-    from ...storage.store import paused_gc
+    return rows_from_docs(store.documents(limit))
 
-    with paused_gc():
-        return [row_from_doc(doc) for doc in store.documents(limit)]
+
+class DocumentSource(Protocol):
+    """The reads :func:`load_review_rows` needs (``HistoryStore`` has them)."""
+
+    def documents(self, limit: int | None = None, since: datetime | None = None
+                  ) -> list[dict[str, Any]]: ...
+
+    def followup_documents(self) -> list[dict[str, Any]]: ...
+
+
+def load_review_rows(source: DocumentSource, since: datetime | None) -> list[Row]:
+    """Enough of the history for a review of the period starting at ``since`` (None: all
+    of it): the assessments created since then, plus the pending follow-ups of any age
+    (the review lists the current ones whatever the period). ``build_review`` over these
+    equals ``build_review`` over everything for any period starting at or after
+    ``since``; the cost follows the period, not the size of the history."""
+    docs = source.documents(since=since)
+    if since is not None:
+        have = {doc["id"] for doc in docs}
+        docs += [doc for doc in source.followup_documents() if doc["id"] not in have]
+    return rows_from_docs(docs)
 
 
 # ----------------------------------------------------------------------------- filter
@@ -204,15 +227,15 @@ SORTS: dict[str, SortSpec] = {
     s.key: s
     for s in (
         SortSpec("id", "#", lambda r: r.id, True),
-        SortSpec("date", "date", lambda r: (r.created, r.id), True),
-        SortSpec("account", "account", lambda r: (r.account_key, -r.created.timestamp())),
-        SortSpec("total", "total", lambda r: (r.total, r.created), True),
-        SortSpec("decision", "decision", lambda r: (r.decision.rank, r.created), True),
-        SortSpec("type", "type", lambda r: (list(IssueType).index(r.issue_type), -r.created.timestamp())),
-        SortSpec("status", "status", lambda r: (r.resolved is not None, -r.created.timestamp())),
+        SortSpec("date", "date", lambda r: (r.created_at, r.id), True),
+        SortSpec("account", "account", lambda r: (r.account_key, -r.created_at.timestamp())),
+        SortSpec("total", "total", lambda r: (r.total, r.created_at), True),
+        SortSpec("decision", "decision", lambda r: (r.decision.rank, r.created_at), True),
+        SortSpec("type", "type", lambda r: (list(IssueType).index(r.issue_type), -r.created_at.timestamp())),
+        SortSpec("status", "status", lambda r: (r.resolved_at is not None, -r.created_at.timestamp())),
         SortSpec(
             "followup", "follow-up",
-            lambda r: (r.checkin_due if r.followup_pending else _FAR, -r.id),
+            lambda r: (r.checkin_due_at if r.followup_pending() else _FAR, -r.id),
         ),
     )
 }
@@ -228,7 +251,7 @@ def earlier_rows(rows: Iterable[Row], row: Row) -> list[Row]:
     """Earlier assessments of the same account, newest first."""
     found = [
         r for r in rows
-        if r.account_key == row.account_key and (r.created, r.id) < (row.created, row.id)
+        if r.account_key == row.account_key and (r.created_at, r.id) < (row.created_at, row.id)
     ]
-    found.sort(key=lambda r: (r.created, r.id), reverse=True)
+    found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
     return found
