@@ -42,9 +42,10 @@ def test_cli_assess_does_not_import_textual() -> None:
 # import-linter contracts (pyproject.toml, run below and by the README's test command)
 # catch; this checks what a real import actually loads.
 _FORBIDDEN = {
-    "triage_tui.domain": ("triage_tui.storage", "triage_tui.tui", "triage_tui.cli",
+    "triage_tui.domain": ("triage_tui.storage", "triage_tui.tui", "triage_tui.cli", "triage_tui.readmodel",
                           "triage_tui.reports", "textual", "tinydb", "filelock"),
-    "triage_tui.storage": ("triage_tui.tui", "triage_tui.cli", "triage_tui.reports", "textual"),
+    "triage_tui.storage": ("triage_tui.tui", "triage_tui.cli", "triage_tui.reports", "triage_tui.readmodel",
+                           "textual"),
 }
 _CHECK = """
 import importlib, pkgutil, sys

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 from triage_tui.domain.engine import assess
@@ -28,7 +30,7 @@ def make(account: str, total_scores: tuple[int, int, int, int], days_ago: float,
         update.update(resolved_at=resolved, satisfaction=satisfaction)
         if checkin_done:
             update["checkin_done_at"] = resolved + timedelta(hours=5)
-    return a.model_copy(update=update)
+    return replace(a, **update)
 
 
 SUPPORT = (3, 3, 3, 3)  # 12: escalate for support
@@ -132,7 +134,7 @@ def test_empty_history() -> None:
     assert review.assessments == 0 and review.repeat_accounts == []
     assert review.time_to_escalate.average_days is None
     assert review.satisfaction.average is None and review.resolve_trend is None
-    review.model_dump_json()
+    json.dumps(review.to_dict(json_safe=True))
 
 
 def test_demo_history_gives_a_review_with_something_to_say() -> None:

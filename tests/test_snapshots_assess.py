@@ -7,6 +7,7 @@ Update with `pytest tests/test_snapshots_assess.py --snapshot-update`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -21,12 +22,13 @@ from triage_tui.tui.screens.assess import AssessScreen
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 
 # The README's sample, with no deadline or customer communication (so warnings show).
-SAMPLE = sample_draft().model_copy(update={
-    "open_since": date(2026, 11, 17),
-    "situation": "Since the 2.14 release, route optimisation times out for large depots.",
-    "by": None,
-    "comms": "",
-})
+SAMPLE = replace(
+    sample_draft(),
+    open_since=date(2026, 11, 17),
+    situation="Since the 2.14 release, route optimisation times out for large depots.",
+    by=None,
+    comms="",
+)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import random
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def store(db_file: Path) -> HistoryStore:
 
 
 def same_record(a: Assessment, b: Assessment) -> bool:
-    return {**a.model_dump(), "id": None} == {**b.model_dump(), "id": None}
+    return {**a.to_dict(), "id": None} == {**b.to_dict(), "id": None}
 
 
 # ----------------------------------------------------------------------------- basics
@@ -143,7 +144,7 @@ def test_atomic_storage_works_as_a_tinydb_storage(tmp_path: Path) -> None:
 def test_a_file_written_by_tinydb_itself_is_read_and_then_rewritten_in_our_layout(
     store: HistoryStore,
 ) -> None:
-    record = make("Initech").model_dump(mode="json", by_alias=True)
+    record = make("Initech").to_dict(json_safe=True)
     store.path.write_text(json.dumps({"_default": {"7": record}}), "utf-8")
     assert store.get(7).account == "Initech"
     saved = store.add(make("Hooli", at=NOW + timedelta(hours=1)))
@@ -290,9 +291,9 @@ def test_lifecycle_refusals_change_nothing(store: HistoryStore) -> None:
 def test_update_replaces_a_record(store: HistoryStore) -> None:
     a = store.add(make("Acme"))
     store.add(make("Later", at=NOW + timedelta(days=1)))
-    store.update(a.model_copy(update={"resolution_note": "typo fixed"}))
+    store.update(replace(a, resolution_note="typo fixed"))
     assert HistoryStore(store.path).get(a.id).resolution_note == "typo fixed"
-    store.update(a.model_copy(update={"created_at": NOW + timedelta(days=2)}))
+    store.update(replace(a, created_at=NOW + timedelta(days=2)))
     assert [x.id for x in HistoryStore(store.path).all()] == [1, 2]
 
 
@@ -363,7 +364,7 @@ CORRUPT_OR_FOREIGN = {
 
 
 def _bad_score_file() -> bytes:
-    doc = make().model_dump(mode="json", by_alias=True)
+    doc = make().to_dict(json_safe=True)
     doc["scores"]["customer_impact"] = 9
     return orjson.dumps({"_default": {"1": doc}})
 
@@ -391,7 +392,7 @@ def test_corrupt_or_foreign_files_are_never_written(
         lambda: store.query(limit=20), lambda: store.add(make()),
         lambda: store.add_many([make()]), lambda: store.resolve(1, 3),
         lambda: store.checkin(1), lambda: store.delete(1),
-        lambda: store.update(make().model_copy(update={"id": 1})),
+        lambda: store.update(replace(make(), id=1)),
     ]
     for call in calls:
         with pytest.raises(CorruptStoreError) as info:
@@ -420,7 +421,7 @@ def test_a_hand_edit_breaking_the_checksum_is_still_validated(store: HistoryStor
 
 
 def test_a_newer_schema_is_refused_but_not_called_corrupt(store: HistoryStore) -> None:
-    doc = make().model_dump(mode="json", by_alias=True)
+    doc = make().to_dict(json_safe=True)
     doc["schema_version"] = SCHEMA_VERSION + 1
     content = orjson.dumps({"_default": {"1": doc}})
     store.path.write_bytes(content)
@@ -518,8 +519,8 @@ def test_a_broken_version_1_document_is_reported(store: HistoryStore) -> None:
 def test_demo_history_is_deterministic_and_realistic() -> None:
     items = demo_assessments(60, NOW, 3)
     again = demo_assessments(60, NOW, 3)
-    assert [a.model_dump() for a in items] == [a.model_dump() for a in again]
-    assert [a.model_dump() for a in demo_assessments(60, NOW, 4)] != [a.model_dump() for a in items]
+    assert [a.to_dict() for a in items] == [a.to_dict() for a in again]
+    assert [a.to_dict() for a in demo_assessments(60, NOW, 4)] != [a.to_dict() for a in items]
     assert len(items) == 60
     assert all(a.id is None for a in items)
     assert items == sorted(items, key=lambda a: a.created_at)
@@ -534,7 +535,7 @@ def test_demo_history_is_deterministic_and_realistic() -> None:
     assert any(a.followup_overdue(NOW) for a in items)
     assert any(a.followup_pending() and not a.followup_overdue(NOW) for a in items)
     for a in items:
-        Assessment.model_validate(a.model_dump())
+        Assessment.validate(a.to_dict())
         assert a.resolved_at is None or a.created_at <= a.resolved_at <= NOW
         assert a.checkin_done_at is None or a.checkin_done_at <= NOW
 
@@ -567,7 +568,7 @@ def test_documents_are_the_records_as_json_newest_first(store: HistoryStore) -> 
     docs = fresh.documents()
     assert [d["id"] for d in docs] == [3, 2, 1]
     # exactly what the validated records dump to (so the TUI and the review can trust them)
-    assert docs == [{**a.model_dump(mode="json"), "id": a.id} for a in fresh.all()]
+    assert docs == [{**a.to_dict(json_safe=True), "id": a.id} for a in fresh.all()]
     assert [d["id"] for d in fresh.documents(limit=2)] == [3, 2]
     assert fresh.documents(limit=0) == [] and len(fresh.documents(limit=10)) == 3
     docs[0]["account"] = "changed"  # new dicts each call: the store's copy is untouched

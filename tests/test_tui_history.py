@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -285,7 +286,7 @@ async def test_detail_shows_the_brief_and_previous_scores(demo_db: Path) -> None
 async def test_first_assessment_of_an_account_says_so(tmp_path: Path) -> None:
     db = tmp_path / "h.json"
     items = demo_assessments(8, NOW, seed=3)
-    HistoryStore(db).add_many([items[0].model_copy(update={"account": "Only Once Ltd"}), *items[1:]])
+    HistoryStore(db).add_many([replace(items[0], account="Only Once Ltd"), *items[1:]])
     app = app_for(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_row(pilot, lambda r: r.account == "Only Once Ltd")
@@ -423,8 +424,8 @@ async def test_history_reloads_after_a_save_elsewhere(demo_db: Path) -> None:
         await open_history(pilot)
         await pilot.press("f2")
         extra = demo_assessments(1, NOW + timedelta(hours=2), seed=99)[0]
-        HistoryStore(demo_db).add(extra.model_copy(
-            update={"account": "Brand New Co", "created_at": NOW + timedelta(hours=1)}))
+        HistoryStore(demo_db).add(
+            replace(extra, account="Brand New Co", created_at=NOW + timedelta(hours=1)))
         await pilot.press("f3")
         await wait_for(pilot, lambda: len(table(app).rows) == COUNT + 1)
         assert table(app).rows[0].account == "Brand New Co"

@@ -79,7 +79,7 @@ async def test_review_opens_on_90_days(demo_db: Path) -> None:
         screen = await open_review(pilot)
         expected = build_review(HistoryStore(demo_db).all(), NOW, 90)
         assert screen.period == "p90"
-        assert screen.review.model_dump() == expected.model_dump()
+        assert screen.review.to_dict() == expected.to_dict()
         summary = str(screen.query_one("#review-summary").render())
         assert f"{expected.assessments} assessments" in summary
         assert f"{expected.escalations} escalations" in summary

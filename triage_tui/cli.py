@@ -400,7 +400,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     now = datetime.now(timezone.utc)
     review = build_review(_store(args).all(), now, args.days)
     if args.json:
-        _print_json(review.model_dump(mode="json"))
+        _print_json(review.to_dict(json_safe=True))
     else:
         print("\n".join(review_lines(review)))
     return 0

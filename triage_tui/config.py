@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def load_settings(path: Path | None = None) -> Settings:
     from pydantic import ValidationError  # only when there is a file to validate
 
     try:
-        settings = Settings.model_validate(data)
+        settings = Settings.validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"] if p != "[key]") or "(top level)"
@@ -48,5 +49,5 @@ def load_settings(path: Path | None = None) -> Settings:
             template = path.parent / template
         if not template.is_file():
             raise ConfigError(f"config file {path}: template: no such file {template}")
-        settings = settings.model_copy(update={"template": template})
+        settings = dataclasses.replace(settings, template=template)
     return settings

@@ -159,7 +159,7 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
 
 def row_from_assessment(a: Assessment) -> Row:
     """A (validated) Assessment → Row, e.g. after the detail screen changed it."""
-    return row_from_doc(a.model_dump(mode="json"))
+    return row_from_doc(a.to_dict(json_safe=True))
 
 
 def rows_from_docs(documents: Iterable[dict[str, Any]]) -> list[Row]:

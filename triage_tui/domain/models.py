@@ -3,15 +3,15 @@ and what the history keeps (Assessment = draft + evaluation + lifecycle).
 
 They are plain dataclasses, so scoring a situation never pays for pydantic's start-up
 (the CLI's `assess` and the TUI's first frame stay fast). Pydantic validates them where data
-comes from outside: ``Model.model_validate(data)`` builds a pydantic ``TypeAdapter`` on first
-use (stored documents, config files). The method names follow pydantic's on purpose.
+comes from outside: ``Model.validate(data)`` builds a pydantic ``TypeAdapter`` on first use
+(stored documents, config files). ``to_dict()`` is the plain way back; a changed copy is
+``dataclasses.replace(record, field=value)`` (which runs the same checks as the constructor).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -66,31 +66,21 @@ def _unalias(value: Any) -> Any:
 
 
 class Model:
-    """pydantic-style helpers for the domain dataclasses."""
+    """The two helpers the domain dataclasses share: to a dict, and validated from one."""
 
-    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "ignore"}
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "ignore"}  # read by pydantic
     _adapter: ClassVar[Any] = None
 
-    def model_dump(self, mode: str = "python", include: set[str] | None = None,
-                   **_: Any) -> dict[str, Any]:
-        data = _dump(self, json_mode=mode == "json")
-        if include is not None:
-            data = {k: v for k, v in data.items() if k in include}
-        return data
-
-    def model_dump_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False)
-
-    def model_copy(self, update: dict[str, Any] | None = None) -> Self:
-        return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
+    def to_dict(self, *, json_safe: bool = False) -> dict[str, Any]:
+        """The fields as a dict (nested records as dicts; ``from`` for ``from_``, as stored).
+        ``json_safe``: enums as their values, dates as ISO strings, keys as strings — what
+        ``json.dumps`` takes and the history file keeps."""
+        return _dump(self, json_mode=json_safe)
 
     @classmethod
-    def model_fields(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-
-    @classmethod
-    def model_validate(cls, data: Any) -> Self:
-        """Validate outside data with pydantic (imported on first use)."""
+    def validate(cls, data: Any) -> Self:
+        """Outside data (a dict from a file: JSON names, strings for enums and dates),
+        validated by pydantic (imported on first use); an instance is returned as is."""
         if isinstance(data, cls):
             return data
         adapter = cls.__dict__.get("_adapter")
@@ -289,7 +279,7 @@ class Assessment(Draft, Evaluation):
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's --json object."""
-        data = self.model_dump(mode="json")
+        data = self.to_dict(json_safe=True)
         if data["id"] is None:
             del data["id"]
         data["status"] = self.status

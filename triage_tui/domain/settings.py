@@ -1,6 +1,6 @@
 """The user-tunable parts of the rules (read from config.toml by ``triage_tui.config``).
 
-A plain dataclass like the other domain records; ``Settings.model_validate(toml_data)``
+A plain dataclass like the other domain records; ``Settings.validate(toml_data)``
 validates a config file with pydantic (unknown keys are rejected)."""
 
 from __future__ import annotations

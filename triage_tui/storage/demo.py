@@ -11,6 +11,7 @@ due and overdue.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -254,17 +255,18 @@ def _stage_followups(items: list[Assessment], now: datetime) -> None:
     if not escalations:
         return
     latest = escalations.pop(0)
-    items[latest] = items[latest].model_copy(update={
-        "resolved_at": None, "satisfaction": None, "resolution_note": "", "checkin_done_at": None,
-    })
+    items[latest] = replace(
+        items[latest], resolved_at=None, satisfaction=None, resolution_note="", checkin_done_at=None,
+    )
     wanted = [timedelta(hours=60), timedelta(hours=10)]  # resolved this long ago
     for i in escalations:
         if not wanted:
             break
         a = items[i]
         if a.created_at < now - wanted[0] - timedelta(hours=12):
-            items[i] = a.model_copy(update={
-                "resolved_at": now - wanted.pop(0),
-                "satisfaction": a.satisfaction or 4,
-                "checkin_done_at": None,
-            })
+            items[i] = replace(
+                a,
+                resolved_at=now - wanted.pop(0),
+                satisfaction=a.satisfaction or 4,
+                checkin_done_at=None,
+            )

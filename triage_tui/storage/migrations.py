@@ -76,7 +76,7 @@ def _v1_to_v2(doc: Doc) -> Doc:
     if doc.get("route"):
         route = {"to": doc["route"], "when": ISSUE_TYPES[issue_type].when}
     return {
-        **draft.model_dump(mode="json"),
+        **draft.to_dict(json_safe=True),
         "total": total,
         "score_decision": score_decision.value,
         "decision": decision.value,
@@ -86,8 +86,8 @@ def _v1_to_v2(doc: Doc) -> Doc:
             {"code": code.value, "message": f"{WARNINGS[code][0]}: {WARNINGS[code][1]}"}
             for code in codes
         ],
-        "why": explained.why.model_dump(mode="json"),
-        "what_if": explained.what_if.model_dump(mode="json"),
+        "why": explained.why.to_dict(json_safe=True),
+        "what_if": explained.what_if.to_dict(json_safe=True),
         "business_days_open": (
             business_days_between(open_since, assessed_on) if open_since else None
         ),

@@ -29,7 +29,7 @@ import shlex
 import stat as stat_mod
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TypeVar
@@ -109,14 +109,14 @@ def _utc(moment: datetime) -> datetime:
 
 def stored_doc(a: Assessment, doc_id: int) -> dict[str, Any]:
     """What the file keeps for one assessment: the record's JSON dump, with its id."""
-    data = a.model_dump(mode="json")
+    data = a.to_dict(json_safe=True)
     data["id"] = doc_id
     return data
 
 
 def _validate(doc: dict[str, Any]) -> Assessment:
     """A stored document → Assessment, checked by pydantic (imported on first use)."""
-    return Assessment.model_validate(doc)
+    return Assessment.validate(doc)
 
 
 def _followup_lines(lines: list[bytes]) -> list[bytes]:
@@ -521,7 +521,7 @@ class HistoryStore:
         if not isinstance(a, Assessment) or not isinstance(a.created_at, datetime):
             raise StoreError(f"not saved to {self.path}: not an assessment: {a!r:.80}")
         try:
-            model = a.model_copy(update={"created_at": _utc(a.created_at), "id": doc_id})
+            model = replace(a, created_at=_utc(a.created_at), id=doc_id)
             line = record_line(doc_id, stored_doc(model, doc_id))
         except (TypeError, ValueError) as exc:
             raise StoreError(f"not saved to {self.path}: invalid assessment ({exc})") from None
@@ -609,9 +609,7 @@ class HistoryStore:
                     f"assessment #{doc_id} was already resolved on "
                     f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})"
                 )
-            return a.model_copy(
-                update={"resolved_at": when, "satisfaction": satisfaction, "resolution_note": note}
-            )
+            return replace(a, resolved_at=when, satisfaction=satisfaction, resolution_note=note)
 
         return self._modify(doc_id, fn)
 
@@ -632,7 +630,7 @@ class HistoryStore:
                 )
             if a.checkin_done_at is not None:
                 return None
-            return a.model_copy(update={"checkin_done_at": when})
+            return replace(a, checkin_done_at=when)
 
         return self._modify(doc_id, fn)
 

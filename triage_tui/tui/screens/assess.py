@@ -583,7 +583,7 @@ class AssessScreen(Screen[None]):
     # ----------------------------------------------------------------- dirty tracking
 
     def _comparable(self, draft: Draft) -> dict[str, Any]:
-        data = draft.model_dump()
+        data = draft.to_dict()
         if not self._by_user_edited:
             data["by"] = None
         if data["rationale"]["account_value"] == self._why_value_auto:
