@@ -1,5 +1,5 @@
-"""The layers stay visible: the rules, the store and the CLI never import Textual,
-and the wheel ships the brief template and the stylesheet."""
+"""The layers stay visible: the rules, the store and the CLI never import Textual, the
+import contracts hold, and the wheel ships the brief template and the stylesheets."""
 
 from __future__ import annotations
 
@@ -90,3 +90,4 @@ def test_wheel_ships_template_and_stylesheet(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "triage_tui/templates/assessment.md.j2" in names
     assert "triage_tui/tui/app.tcss" in names
+    assert {"triage_tui/tui/screens/history.tcss", "triage_tui/tui/screens/review.tcss"} <= names

@@ -166,7 +166,7 @@ def review_cards(r: Review, width: int, now: Any) -> dict[str, str]:
 class ReviewScreen(Screen[None]):
     """The pattern review for the last 30 / 90 / 365 days or everything."""
 
-    CSS_PATH = "history.tcss"
+    CSS_PATH = "review.tcss"
     COMMANDS = {ScreenCommands}
     AUTO_FOCUS = "#review-body"
 
