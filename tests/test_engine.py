@@ -70,20 +70,120 @@ def test_there_are_625_combinations() -> None:
     assert len(ALL_SCORES) == 625
 
 
+# The route for each type and band, written out by hand from the seed's two tables
+# (decision logic × routing), not computed: 9–13 the type's team; 14–17 CS leadership and
+# the type's team; 18–20 CS leadership, the CRO if needed and the type's team, same day;
+# no team named twice.
+SUPPORT, URGENCY, IMMEDIATELY = (
+    "escalate-for-support", "escalate-with-urgency", "escalate-immediately")
+EXPECTED_ROUTES: dict[tuple[str, str], tuple[str, list[str]]] = {
+    ("product-defect", SUPPORT): (
+        "Engineering via support platform", ["Engineering"]),
+    ("product-defect", URGENCY): (
+        "CS leadership and Engineering via support platform", ["CS leadership", "Engineering"]),
+    ("product-defect", IMMEDIATELY): (
+        "CS leadership, the CRO (if needed) and Engineering via support platform, same day",
+        ["CS leadership", "CRO", "Engineering"]),
+    ("feature-gap", SUPPORT): ("Product management", ["Product management"]),
+    ("feature-gap", URGENCY): (
+        "CS leadership and Product management", ["CS leadership", "Product management"]),
+    ("feature-gap", IMMEDIATELY): (
+        "CS leadership, the CRO (if needed) and Product management, same day",
+        ["CS leadership", "CRO", "Product management"]),
+    ("service-failure", SUPPORT): (
+        "CS leadership and support leadership", ["CS leadership", "Support leadership"]),
+    ("service-failure", URGENCY): (
+        "CS leadership and support leadership", ["CS leadership", "Support leadership"]),
+    ("service-failure", IMMEDIATELY): (
+        "CS leadership, the CRO (if needed) and support leadership, same day",
+        ["CS leadership", "CRO", "Support leadership"]),
+    ("commercial-dispute", SUPPORT): ("CS leadership and finance", ["CS leadership", "Finance"]),
+    ("commercial-dispute", URGENCY): ("CS leadership and finance", ["CS leadership", "Finance"]),
+    ("commercial-dispute", IMMEDIATELY): (
+        "CS leadership, the CRO (if needed) and finance, same day",
+        ["CS leadership", "CRO", "Finance"]),
+    ("relationship-risk", SUPPORT): ("CS leadership", ["CS leadership"]),
+    ("relationship-risk", URGENCY): ("CS leadership", ["CS leadership"]),
+    ("relationship-risk", IMMEDIATELY): (
+        "CS leadership and the CRO (if needed), same day", ["CS leadership", "CRO"]),
+    ("executive-intervention", SUPPORT): (
+        "The CRO or CEO office (via CS leadership)", ["CS leadership", "CRO or CEO office"]),
+    ("executive-intervention", URGENCY): (
+        "The CRO or CEO office (via CS leadership)", ["CS leadership", "CRO or CEO office"]),
+    ("executive-intervention", IMMEDIATELY): (
+        "The CRO or CEO office (via CS leadership), same day",
+        ["CS leadership", "CRO or CEO office"]),
+    ("cross-functional", SUPPORT): ("The relevant team leads", ["Relevant team leads"]),
+    ("cross-functional", URGENCY): (
+        "CS leadership and the relevant team leads", ["CS leadership", "Relevant team leads"]),
+    ("cross-functional", IMMEDIATELY): (
+        "CS leadership, the CRO (if needed) and the relevant team leads, same day",
+        ["CS leadership", "CRO", "Relevant team leads"]),
+}
+SEED_WHEN = {
+    "product-defect": "When the issue cannot be resolved through standard support channels "
+    "within SLA",
+    "feature-gap": "When the gap is affecting retention and there is no workaround",
+    "service-failure": "When the pattern indicates a systemic problem, not a one-off",
+    "commercial-dispute": "When the customer disputes terms the CSM cannot resolve",
+    "relationship-risk": "When the relationship damage exceeds what the CSM can repair alone",
+    "executive-intervention": "When the situation requires a peer-level response from your "
+    "leadership",
+    "cross-functional": "When the resolution requires coordinated action across teams the CSM "
+    "does not control",
+}
+
+
+def test_the_route_table_covers_every_type_and_escalating_band() -> None:
+    assert set(EXPECTED_ROUTES) == {
+        (t.value, d) for t in IssueType for d in (SUPPORT, URGENCY, IMMEDIATELY)}
+
+
+@pytest.mark.parametrize("surprised", [False, True], ids=["plain", "manager-surprised"])
 @pytest.mark.parametrize("issue_type", list(IssueType))
-def test_every_combination_and_type(issue_type: IssueType) -> None:
+def test_every_combination_and_type(issue_type: IssueType, surprised: bool) -> None:
     for combo in ALL_SCORES:
-        ev = evaluate(draft(*combo, issue_type=issue_type), today=TODAY)
+        ev = evaluate(draft(*combo, issue_type=issue_type, manager_surprised=surprised),
+                      today=TODAY)
         total = sum(combo)
+        band = expected_band(total)
         assert ev.total == total
-        assert ev.score_decision.value == expected_band(total)
-        assert ev.decision == ev.score_decision
-        if ev.decision is Decision.HANDLE_YOURSELF:
+        assert ev.score_decision.value == band
+        # the manager-surprise test raises "handle it yourself" to "escalate for support"
+        decision = SUPPORT if surprised and band == "handle-yourself" else band
+        assert ev.decision.value == decision
+        if decision == "handle-yourself":
             assert ev.route is None
-        else:
-            assert ev.route is not None
-            assert ev.route.to == SEED_ROUTES[issue_type.value]
-            assert ev.route.when == ISSUE_TYPES[issue_type].when
+            continue
+        assert ev.route is not None
+        to, teams = EXPECTED_ROUTES[(issue_type.value, decision)]
+        assert (ev.route.to, ev.route.teams) == (to, teams)
+        assert ev.route.when == SEED_WHEN[issue_type.value]
+        assert len(set(ev.route.teams)) == len(ev.route.teams)  # no team twice
+        assert ev.route.to.count("CS leadership") <= 1
+        assert ev.route.to.count("CRO") <= 1
+        assert ("CS leadership" in ev.route.teams) == (
+            decision != SUPPORT or "CS leadership" in EXPECTED_ROUTES[(issue_type.value, SUPPORT)][1])
+        assert ev.route.to.endswith(", same day") == (decision == IMMEDIATELY)
+
+
+def test_route_json_has_to_when_and_teams() -> None:
+    ev = evaluate(draft(5, 5, 5, 5), today=TODAY)
+    assert ev.route is not None
+    assert ev.route.model_dump(mode="json") == {
+        "to": "CS leadership, the CRO (if needed) and Engineering via support platform, same day",
+        "when": SEED_WHEN["product-defect"],
+        "teams": ["CS leadership", "CRO", "Engineering"],
+    }
+
+
+def test_a_route_saved_before_teams_existed_gets_its_teams_from_the_sentence() -> None:
+    from triage_tui.domain.models import Route
+
+    old = Route.model_validate({"to": "CS leadership + finance", "when": "When x"})
+    assert old.teams == ["CS leadership", "finance"]
+    assert Route.model_validate({"to": "Product management", "when": "w"}).teams == [
+        "Product management"]
 
 
 @pytest.mark.parametrize(
@@ -234,10 +334,39 @@ def test_account_value_bands_are_configurable() -> None:
     assert "USD 20k" in DIMENSIONS[Dimension.ACCOUNT_VALUE].level_text(1, **settings.rubric_fmt())
 
 
-def test_route_team_names_are_configurable() -> None:
-    settings = Settings(routes={"feature-gap": "PM on-call"})
-    ev = evaluate(draft(5, 5, 5, 5, issue_type=IssueType.FEATURE_GAP), settings, today=TODAY)
-    assert ev.route is not None and ev.route.to == "PM on-call"
+@pytest.mark.parametrize(
+    ("issue_type", "configured", "scores", "to", "teams"),
+    [
+        ("feature-gap", "PM on-call", (3, 3, 3, 3), "PM on-call", ["PM on-call"]),
+        ("feature-gap", "PM on-call", (4, 4, 4, 4), "CS leadership and PM on-call",
+         ["CS leadership", "PM on-call"]),
+        ("feature-gap", "PM on-call", (5, 5, 5, 5),
+         "CS leadership, the CRO (if needed) and PM on-call, same day",
+         ["CS leadership", "CRO", "PM on-call"]),
+        # "A + B" names two teams, as the seed writes them; CS leadership is not repeated
+        ("commercial-dispute", "CS leadership + Billing", (4, 4, 4, 4),
+         "CS leadership and Billing", ["CS leadership", "Billing"]),
+        ("relationship-risk", "cs leadership", (5, 5, 5, 5),
+         "Cs leadership and the CRO (if needed), same day", ["cs leadership", "CRO"]),
+        # a configured team that already names the CRO: no "CRO (if needed)" on top
+        ("executive-intervention", "CRO office", (5, 5, 5, 5),
+         "CS leadership and CRO office, same day", ["CS leadership", "CRO office"]),
+        ("product-defect", "Micro services team", (5, 5, 5, 5),
+         "CS leadership, the CRO (if needed) and Micro services team, same day",
+         ["CS leadership", "CRO", "Micro services team"]),
+    ],
+)
+def test_configured_team_names_follow_the_band_rule(issue_type, configured, scores, to, teams) -> None:
+    settings = Settings(routes={issue_type: configured})
+    ev = evaluate(draft(*scores, issue_type=IssueType(issue_type)), settings, today=TODAY)
+    assert ev.route is not None
+    assert (ev.route.to, ev.route.teams) == (to, teams)
+
+
+@pytest.mark.parametrize("bad", ["", "  ", " + "])
+def test_a_configured_route_must_name_a_team(bad: str) -> None:
+    with pytest.raises(ValueError, match="routes.feature-gap"):
+        Settings(routes={"feature-gap": bad})
 
 
 # ----------------------------------------------------------------- why and what-if
