@@ -491,7 +491,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     total = store.count()
     if not items:
-        what = "no assessments match" if (args.account or args.decision) else "no assessments yet"
+        what = "no assessment matches" if (args.account or args.decision) else "no assessments yet"
         print(f"{what} in {args.db}")
         return 0
     now = datetime.now(timezone.utc)
@@ -606,7 +606,7 @@ def review_lines(review: Review) -> list[str]:
     out += ["", "By decision"]
     out += [f"  {c.label:<24}{c.count:>5}" for c in review.by_decision]
     out += ["", "By issue type"]
-    out += [f"  {c.key:<24}{c.count:>5}" for c in review.by_issue_type]
+    out += [f"  {c.key.replace('-', ' '):<24}{c.count:>5}" for c in review.by_issue_type]
 
     out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
     if review.repeat_accounts:
