@@ -449,12 +449,7 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
     return [fmt(header), *(fmt(r) for r in rows)]
 
 
-_SHORT_DECISION = {
-    Decision.HANDLE_YOURSELF: "handle yourself",
-    Decision.ESCALATE_FOR_SUPPORT: "for support",
-    Decision.ESCALATE_WITH_URGENCY: "with urgency",
-    Decision.ESCALATE_IMMEDIATELY: "immediately",
-}
+_SHORT_DECISION = {d: band.short for d, band in BAND_BY_DECISION.items()}  # table words
 
 
 def _status(a: Assessment, now: datetime) -> str:
