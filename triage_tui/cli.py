@@ -18,6 +18,8 @@ from .domain.rubric import (
     BAND_BY_DECISION,
     DIMENSIONS,
     ISSUE_TYPES,
+    REVIEW_NAME,
+    REVIEW_PERIOD_DAYS,
     SCORE_MAX,
     SCORE_MIN,
     Decision,
@@ -25,6 +27,9 @@ from .domain.rubric import (
     IssueType,
     Signal,
     Strategic,
+    decision_from_text,
+    lcfirst,
+    plural,
 )
 from .domain.settings import Settings
 from .export import ExportError, resolve_target, write_brief
@@ -107,6 +112,14 @@ def parse_amount(text: str) -> float:
     return value
 
 
+def _decision(text: str) -> Decision:
+    """A decision slug, or the word the history table prints ("immediately")."""
+    try:
+        return decision_from_text(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -183,8 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     decisions = [d.value for d in Decision]
     p = sub.add_parser("history", parents=[db], help="past assessments, newest first")
     p.add_argument("--account", metavar="TEXT", help="account name contains TEXT (any case)")
-    p.add_argument("--decision", choices=decisions, metavar="D",
-                   help="only this decision: " + ", ".join(decisions))
+    p.add_argument("--decision", type=_decision, metavar="D",
+                   help="only this decision: " + ", ".join(decisions)
+                   + " (or the word the table shows, e.g. immediately)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N assessments")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_history)
@@ -220,9 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_checkin)
 
-    p = sub.add_parser("stats", parents=[db], help="the pattern review (monthly review)")
-    p.add_argument("--days", type=_positive_int, metavar="N",
-                   help="only assessments of the last N days (default: all)")
+    p = sub.add_parser("stats", parents=[db], help=f"the pattern review (the {REVIEW_NAME})")
+    period = p.add_mutually_exclusive_group()
+    period.add_argument("--days", type=_positive_int, metavar="N", default=REVIEW_PERIOD_DAYS,
+                        help=f"only assessments of the last N days (default: {REVIEW_PERIOD_DAYS}, "
+                        f"the {REVIEW_NAME})")
+    period.add_argument("--all", action="store_true", help="the whole history")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
@@ -265,7 +282,7 @@ def summary_lines(a: Assessment) -> list[str]:
     lines = [head]
     if a.raised_by_manager_surprise:
         lines.append(
-            f"  (score says {BAND_BY_DECISION[a.score_decision].label.lower()}; "
+            f"  (the score alone says {BAND_BY_DECISION[a.score_decision].label.lower()}; "
             "raised by the manager-surprise test)"
         )
     lines.append(
@@ -274,7 +291,7 @@ def summary_lines(a: Assessment) -> list[str]:
     )
     lines.append(f"  type: {ISSUE_TYPES[a.issue_type].label}")
     if a.route:
-        lines.append(f"  route to: {a.route.to} ({a.route.when.lower()})")
+        lines.append(f"  route to: {a.route.to} ({lcfirst(a.route.when)})")
     lines.append(f"  why: {a.why.text}")
     for what_if in (a.what_if.up, a.what_if.down):
         if what_if:
@@ -432,12 +449,7 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
     return [fmt(header), *(fmt(r) for r in rows)]
 
 
-_SHORT_DECISION = {
-    Decision.HANDLE_YOURSELF: "handle yourself",
-    Decision.ESCALATE_FOR_SUPPORT: "for support",
-    Decision.ESCALATE_WITH_URGENCY: "with urgency",
-    Decision.ESCALATE_IMMEDIATELY: "immediately",
-}
+_SHORT_DECISION = {d: band.short for d, band in BAND_BY_DECISION.items()}  # table words
 
 
 def _status(a: Assessment, now: datetime) -> str:
@@ -474,7 +486,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     total = store.count()
     if not items:
-        what = "no assessments match" if (args.account or args.decision) else "no assessments yet"
+        what = "no assessment matches" if (args.account or args.decision) else "no assessments yet"
         print(f"{what} in {args.db}")
         return 0
     now = datetime.now(timezone.utc)
@@ -567,7 +579,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.review import build_review
 
     now = datetime.now(timezone.utc)
-    review = build_review(_store(args).all(), now, args.days)
+    review = build_review(_store(args).all(), now, None if args.all else args.days)
     if args.json:
         _print_json(review.model_dump(mode="json"))
     else:
@@ -577,20 +589,23 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def review_lines(review: Review) -> list[str]:
     """The pattern review as text."""
-    period = f"last {review.period_days} days" if review.period_days else "all time"
-    out = [f"Escalation review ({period}): {review.assessments} assessments, "
-           f"{review.escalations} escalations, {review.open} open, {review.resolved} resolved"]
+    period = f"last {plural(review.period_days, 'day')}" if review.period_days else "all time"
+    name = (f"The {REVIEW_NAME}" if review.period_days == REVIEW_PERIOD_DAYS
+            else "Escalation pattern review")
+    out = [f"{name} ({period}): {plural(review.assessments, 'assessment')}, "
+           f"{plural(review.escalations, 'escalation')}, {review.open} open, "
+           f"{review.resolved} resolved"]
     if not review.assessments:
         return out + ["nothing to review yet"]
 
     out += ["", "By decision"]
     out += [f"  {c.label:<24}{c.count:>5}" for c in review.by_decision]
     out += ["", "By issue type"]
-    out += [f"  {c.key:<24}{c.count:>5}" for c in review.by_issue_type]
+    out += [f"  {c.key.replace('-', ' '):<24}{c.count:>5}" for c in review.by_issue_type]
 
     out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
     if review.repeat_accounts:
-        out += [f"  {_cell(r.account, 30):<32}{r.escalations:>3} escalations "
+        out += [f"  {_cell(r.account, 30):<32}{plural(r.escalations, 'escalation'):>15} "
                 f"(up to {r.most_in_window} in {review.repeat_window_days} days), "
                 f"last {_local(r.last_at, '%Y-%m-%d')}" for r in review.repeat_accounts]
     else:
@@ -600,7 +615,8 @@ def review_lines(review: Review) -> list[str]:
     out += ["", "Time to escalate (business days open when assessed)"]
     if t.measured:
         out.append(f"  average {t.average_days}, median {t.median_days}, longest {t.max_days} "
-                   f"({t.measured} escalations with an open date); flagged late: {t.late}")
+                   f"({plural(t.measured, 'escalation')} with an open date); "
+                   f"flagged late: {t.late}")
     else:
         out.append("  no escalation recorded when its issue was opened")
 
@@ -642,7 +658,8 @@ def cmd_recover(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     moved = store.recover()
     if moved is None:
-        print(f"{args.db} is a healthy history ({store.count()} assessments): nothing to recover")
+        print(f"{args.db} is a healthy history ({plural(store.count(), 'assessment')}): "
+              "nothing to recover")
         return 0
     print(f"moved {args.db} aside to {moved} (unchanged); a new history starts with the next save")
     return 0
@@ -659,7 +676,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         kept = store.archive("replaced")
     elif store.count():
         raise CliError(
-            f"{path} already has {store.count()} assessments: use --force to replace them "
+            f"{path} already has {plural(store.count(), 'assessment')}: use --force to replace them "
             "(the old file is kept, renamed)"
         )
     items = demo_assessments(args.count or DEFAULT_COUNT, datetime.now(timezone.utc),
@@ -667,7 +684,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     store.add_many(items)
     if kept is not None:
         print(f"kept the previous file as {kept}")
-    print(f"wrote {len(items)} demo assessments to {path}")
+    print(f"wrote {plural(len(items), 'demo assessment')} to {path}")
     db = shlex.quote(str(path))
     print(f"try: triage --db {db} history · triage --db {db} stats · triage --db {db}")
     return 0
@@ -699,10 +716,12 @@ def main(argv: list[str] | None = None) -> int:
             args.db = args.db_flag = demo_db_path()
             if args.command not in ("demo", "recover"):
                 fill_demo(args.db)
+            if args.command not in (None, "demo"):
+                print(f"{PROG}: using the demo history ({args.db}), not yours", file=sys.stderr)
         args.db = db_path(args.db)
         settings = load_settings()
         if args.command is None:
-            return run_tui(args.db, settings)
+            return run_tui(args.db, settings, demo=args.demo)
         func: Callable[[argparse.Namespace, Settings], int] = args.func
         return func(args, settings)
     except TriageError as exc:
@@ -718,12 +737,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def run_tui(db: Path, settings: Settings) -> int:
+def run_tui(db: Path, settings: Settings, demo: bool = False) -> int:
     restore = _disable_flow_control()  # before the (slow) Textual import: see below
     try:
         from .tui.app import make_app
 
-        make_app(db_path=db, settings=settings).run()
+        app = make_app(db_path=db, settings=settings)
+        if demo:
+            app.sub_title = "the demo history, not yours"
+        app.run()
     finally:
         restore()
     return 0
