@@ -1,8 +1,8 @@
 """A real, throwaway PostgreSQL for the team-server tests (a pytest plugin).
 
 ``pg_server`` (session-scoped) runs ``initdb`` and ``pg_ctl`` from the system's PostgreSQL
-binaries (Debian's ``/usr/lib/postgresql/<N>/bin``, or wherever ``pg_config --bindir``
-points, or ``TRIAGE_PG_BIN``) in a temporary folder, on a free loopback port and a private
+binaries (``TRIAGE_PG_BIN`` if set, else Debian's ``/usr/lib/postgresql/<N>/bin``, or
+wherever ``pg_config --bindir`` or ``initdb`` on the PATH points) in a temporary folder, on a free loopback port and a private
 unix-socket folder, with password (scram) authentication, and stops it at the end.
 PostgreSQL refuses to run as root, so as root (CI runs as root) the server runs as the
 unprivileged ``nobody`` with its folder handed over to it (``setpriv``).
@@ -51,10 +51,19 @@ def require_pg() -> bool:
 
 def find_bindir() -> Path | None:
     """The folder with initdb, pg_ctl and postgres (the newest version), or None."""
-    candidates = []
-    if os.environ.get("TRIAGE_PG_BIN"):
-        candidates.append(os.environ["TRIAGE_PG_BIN"])
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+    if os.environ.get("TRIAGE_PG_BIN"):  # named explicitly: that one or none
+        candidates = [os.environ["TRIAGE_PG_BIN"]]
+    else:
+        candidates = _system_bindirs()
+    for folder in candidates:
+        path = Path(folder)
+        if all((path / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+            return path
+    return None
+
+
+def _system_bindirs() -> list[str]:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
                          key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
                          reverse=True)
     pg_config = shutil.which("pg_config")
@@ -67,11 +76,7 @@ def find_bindir() -> Path | None:
     which = shutil.which("initdb")
     if which:
         candidates.append(str(Path(which).parent))
-    for folder in candidates:
-        path = Path(folder)
-        if all((path / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
-            return path
-    return None
+    return candidates
 
 
 def _free_port() -> int:
