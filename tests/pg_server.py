@@ -85,6 +85,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _as_nobody() -> list[str]:
+    """The command prefix that runs a server tool unprivileged: as root, ``nobody``."""
+    if os.geteuid() != 0:
+        return []
+    nobody = pwd.getpwnam("nobody")
+    return ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+            "--clear-groups", "--"]
+
+
 @dataclass
 class PgServer:
     """One running server; ``admin_url(db)`` logs in as its superuser."""
@@ -121,15 +130,15 @@ class PgServer:
 
     def start(self) -> None:
         self.root.mkdir(mode=0o700, exist_ok=True)
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         self.sockdir.mkdir(mode=0o700)
         pwfile = self.root / "pw"
         pwfile.write_text(self.password + "\n")
-        if os.geteuid() == 0:  # initdb and postgres refuse root: run them as nobody
+        self._as_user = _as_nobody()
+        if self._as_user:  # initdb and postgres refuse root: they run as nobody
             nobody = pwd.getpwnam("nobody")
             for path in (self.root, self.sockdir, pwfile):
                 os.chown(path, nobody.pw_uid, nobody.pw_gid)
-            self._as_user = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
-                             "--clear-groups", "--"]
         self._run(str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", SUPERUSER,
                   "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
                   "--locale=C", "--no-sync")
@@ -161,6 +170,21 @@ class PgServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def reap_orphans(bindir: Path) -> None:
+    """Stop servers left by a test run that was killed (its pid is gone): a SIGKILLed
+    pytest cannot run its teardown."""
+    for pidfile in glob.glob(os.path.join(tempfile.gettempdir(), "triage-pg-*", "owner.pid")):
+        root = Path(pidfile).parent
+        try:
+            os.kill(int(Path(pidfile).read_text()), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue
+        PgServer(bindir, root, _as_user=_as_nobody()).stop()
+
+
 @dataclass
 class TeamDB:
     """A fresh database on the test server."""
@@ -190,6 +214,7 @@ def pg_server() -> Iterator[PgServer]:
         if require_pg():
             pytest.fail(message + " (required in CI)", pytrace=False)
         pytest.skip(message)
+    reap_orphans(bindir)
     server = PgServer(bindir, Path(tempfile.mkdtemp(prefix="triage-pg-")))
     try:
         server.start()

@@ -212,3 +212,32 @@ def test_team_choice(team: TeamDB) -> None:
         assert carol.record(carol.add(item, team="A").id).team == "A"
         with pytest.raises(TeamServerError, match="not a member of team C"):
             carol.add(item, team="C")
+
+
+def test_signature_changes_with_every_visible_change(team: TeamDB) -> None:
+    with TeamStore(team.url("alice")) as alice, TeamStore(team.url("lena")) as lena, \
+            TeamStore(team.url("carol")) as carol:
+        esc = alice.add(demo_assessments(1)[0])
+        seen = [alice.signature(), lena.signature()]
+        carol.add(demo_assessments(1)[0])  # another team: nothing alice or lena sees
+        assert [alice.signature(), lena.signature()] == seen
+        alice.append_event(esc.id, "note", "progress")
+        assert alice.signature() != seen[0] and lena.signature() != seen[1]
+        seen = [alice.signature(), lena.signature()]
+        alice.delete(esc.id)
+        assert alice.signature() != seen[0] and lena.signature() != seen[1]
+
+
+def test_followups_are_resolved_escalations_without_checkin(team: TeamDB) -> None:
+    items = [a.model_copy(update={"resolved_at": None, "satisfaction": None,
+                                  "checkin_done_at": None}) for a in demo_assessments(12)]
+    with TeamStore(team.url("alice")) as store:
+        saved = store.add_many(items)
+        escalating = [a for a in saved if a.decision.escalates][:3]
+        handled = next(a for a in saved if not a.decision.escalates)
+        for a in [*escalating, handled]:
+            store.resolve(a.id, 3, now=NOW)
+        store.checkin(escalating[0].id, now=NOW)
+        assert {a.id for a in store.followups()} == {a.id for a in escalating[1:]}
+        assert {d["id"] for d in store.followup_documents()} == {a.id for a in escalating[1:]}
+        assert store.check() == 12 and store.exists()

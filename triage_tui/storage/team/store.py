@@ -123,7 +123,7 @@ class TeamStore:
     def count(self) -> int:
         """Escalations this member can see."""
         return self._run(lambda cur: cur.execute(
-            "SELECT count(*) FROM triage.escalations").fetchone()[0])
+            f"SELECT count(*) FROM triage.escalations WHERE {self._mine()}").fetchone()[0])
 
     def get(self, doc_id: int) -> Assessment:
         return self.record(doc_id).assessment
@@ -185,7 +185,7 @@ class TeamStore:
             scopes = ["owner = %(owner)s"]
             params["owner"] = owner
         elif limit is None or not self.lead_teams:
-            scopes = ["owner = current_user" if not self.lead_teams else "true"]
+            scopes = [self._mine()]
         else:
             params["led"] = list(self.lead_teams)
             scopes = ["owner = current_user AND team <> ALL(%(led)s)"]
@@ -205,6 +205,47 @@ class TeamStore:
             + tail.replace("created_at", "sort_at"))
         rows = self._run(lambda cur: cur.execute(query, params).fetchall())
         return [row[1:] for row in rows]
+
+    def _mine(self) -> str:
+        """An explicit filter that equals row-level security's for a member who leads no
+        team, so the planner can use the (owner, …) indexes."""
+        self.conn  # noqa: B018
+        return "true" if self.lead_teams else "owner = current_user"
+
+    def signature(self) -> tuple[Any, ...]:
+        """Changes whenever what this member sees does (a save, an event, a delete):
+        for screens that keep what they read."""
+        return tuple(self._run(lambda cur: cur.execute(
+            f"SELECT count(*), max(updated_at), max(id) FROM triage.escalations "
+            f"WHERE {self._mine()}").fetchone()))
+
+    def exists(self) -> bool:
+        """The server is reachable and this member may use it (else TeamServerError)."""
+        self.conn  # noqa: B018
+        return True
+
+    def check(self) -> int:
+        """Read and validate every escalation this member can see; returns how many."""
+        rows = self._run(lambda cur: cur.execute("SELECT id, doc FROM triage.escalations")
+                         .fetchall())
+        for doc_id, doc in rows:
+            _assessment(doc_id, doc)
+        return len(rows)
+
+    _FOLLOWUP = ("status = 'resolved' AND decision <> 'handle-yourself' "
+                 "AND doc->>'checkin_done_at' IS NULL")
+
+    def followup_documents(self) -> list[dict[str, Any]]:
+        """Resolved escalations whose check-in is not done (documents, newest first)."""
+        rows = self._run(lambda cur: cur.execute(
+            f"SELECT id, doc FROM triage.escalations WHERE {self._mine()} AND "
+            f"{self._FOLLOWUP} {_ORDER}").fetchall())
+        return [{**doc, "id": doc_id} for doc_id, doc in rows]
+
+    def followups(self) -> list[Assessment]:
+        """The same as assessments, the soonest due first."""
+        pending = [_assessment(d["id"], d) for d in self.followup_documents()]
+        return sorted(pending, key=lambda a: (a.checkin_due_at, a.id or 0))
 
     def events(self, doc_id: int) -> list[dict[str, Any]]:
         """The escalation's timeline, oldest first: {at, kind, text, data, author}."""
