@@ -241,3 +241,13 @@ def test_followups_are_resolved_escalations_without_checkin(team: TeamDB) -> Non
         assert {a.id for a in store.followups()} == {a.id for a in escalating[1:]}
         assert {d["id"] for d in store.followup_documents()} == {a.id for a in escalating[1:]}
         assert store.check() == 12 and store.exists()
+
+
+def test_importing_the_team_backend_loads_no_driver_or_ui() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, triage_tui.storage.team; "
+            "assert 'psycopg' not in sys.modules and 'textual' not in sys.modules")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

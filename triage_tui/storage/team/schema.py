@@ -230,8 +230,10 @@ def add_member(admin_url: str, user: str, team: str, lead: bool = False,
                 f"role {user} is a superuser or bypasses row-level security: it would see every "
                 "team's escalations; give the person an ordinary login role"
             )
-        if password is not None:
-            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))
+        if password is not None:  # hashed here (SCRAM): the server never logs it in clear
+            hashed = conn.pgconn.encrypt_password(password.encode(), user.encode(),
+                                                  b"scram-sha-256").decode()
+            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(hashed)))
         member = cur.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (user, MEMBER_ROLE)).fetchone()[0]
         if not member:
             cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(MEMBER_ROLE), ident))
