@@ -251,3 +251,14 @@ def test_importing_the_team_backend_loads_no_driver_or_ui() -> None:
             "assert 'psycopg' not in sys.modules and 'textual' not in sys.modules")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_refused_change_is_one_line_and_writes_nothing(team: TeamDB) -> None:
+    with TeamStore(team.url("alice")) as store:
+        esc = store.add(demo_assessments(1)[0])
+        with pytest.raises(TeamServerError) as exc:  # the server's CHECK on total
+            store.append_event(esc.id, "rescored", "bad", expected_version=1,
+                               assessment=esc.model_copy(update={"total": 99}))
+        assert "\n" not in str(exc.value) and "refused" in str(exc.value)
+        assert store.record(esc.id).version == 1
+        assert [e["kind"] for e in store.events(esc.id)] == ["created"]

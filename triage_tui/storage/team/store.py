@@ -13,6 +13,7 @@ escalation passes the version it read as ``expected_version``; if someone change
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
@@ -70,6 +71,7 @@ class TeamStore:
         self.user = ""
         self.teams: tuple[str, ...] = ()
         self.lead_teams: tuple[str, ...] = ()
+        self._mutex = threading.RLock()
 
     def __repr__(self) -> str:
         info = describe(self.url)
@@ -79,21 +81,23 @@ class TeamStore:
 
     @property
     def conn(self) -> Any:
-        if self._conn is None or self._conn.closed:
-            conn = connect(self.url)
-            _fast_json(conn)
-            rows = conn.execute("SELECT current_user, team, is_lead FROM triage.memberships "
-                                "WHERE username = current_user ORDER BY team").fetchall()
-            self.user = rows[0][0]
-            self.teams = tuple(r[1] for r in rows)
-            self.lead_teams = tuple(r[1] for r in rows if r[2])
-            self._conn = conn
-        return self._conn
+        with self._mutex:
+            if self._conn is None or self._conn.closed:
+                conn = connect(self.url)
+                _fast_json(conn)
+                rows = conn.execute("SELECT current_user, team, is_lead FROM triage.memberships "
+                                    "WHERE username = current_user ORDER BY team").fetchall()
+                self.user = rows[0][0]
+                self.teams = tuple(r[1] for r in rows)
+                self.lead_teams = tuple(r[1] for r in rows if r[2])
+                self._conn = conn
+            return self._conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def __enter__(self) -> TeamStore:
         self.conn  # noqa: B018 - connect now, so faults show here
@@ -106,17 +110,18 @@ class TeamStore:
         """Run ``fn(cursor)`` in one transaction; a lost connection is one line."""
         import psycopg
 
-        conn = self.conn
-        try:
-            with conn.transaction(), conn.cursor() as cur:
-                return fn(cur)
-        except psycopg.OperationalError as exc:
-            from .connection import explain_connect_error
+        with self._mutex:  # one transaction at a time on this connection (TUI workers)
+            conn = self.conn
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    return fn(cur)
+            except psycopg.OperationalError as exc:
+                from .connection import explain_connect_error
 
-            self.close()
-            raise explain_connect_error(exc, describe(self.url)) from None
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise TeamServerError(f"the team server refused: {_first(exc)}") from None
+                self.close()
+                raise explain_connect_error(exc, describe(self.url)) from None
+            except psycopg.Error as exc:  # a refused or invalid change: nothing was written
+                raise TeamServerError(f"the team server refused it: {_first(exc)}") from None
 
     # ------------------------------------------------------------------ reading
 
