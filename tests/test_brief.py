@@ -144,3 +144,51 @@ def test_any_text_and_scores_give_a_5x3_scoring_table(
     assert titles[1:4] == ["Situation", "Scoring", "Decision"]
     assert titles[0].startswith("Escalation Assessment:")
     assert titles[4:] in ([], ["If Escalating"])
+
+
+# ----------------------------------------------------------------- issue 12
+
+
+def test_route_line_names_cs_leadership_and_the_cro_at_18_to_20() -> None:
+    text = brief_for(account="Acme", scores=(5, 5, 4, 4))
+    assert ("- Route to: CS leadership, the CRO (if needed) and Engineering via support "
+            "platform, same day — product defect (technical): when the issue cannot be "
+            "resolved through standard support channels within SLA\n") in text
+
+
+def test_route_line_at_14_to_17_names_cs_leadership_and_the_team_once() -> None:
+    text = brief_for(account="Acme", scores=(4, 4, 3, 3), issue_type="service-failure")
+    line = next(x for x in text.splitlines() if x.startswith("- Route to:"))
+    assert line.startswith("- Route to: CS leadership and support leadership — ")
+    assert line.count("CS leadership") == 1
+
+
+def test_warnings_are_off_by_default_so_the_brief_keeps_the_seed_format() -> None:
+    text = brief_for(account="Acme", scores=(3, 3, 3, 3))
+    assert "Warnings" not in [h for _, h in headings(text)]
+    assert "Escalating as a complaint" not in text
+
+
+def test_warnings_section_when_configured() -> None:
+    d = Draft(account="Acme", scores=Scores(customer_impact=3, account_value=3,
+                                            time_sensitivity=3, csm_capability=3),
+              situation="x", comms="y", by=date(2026, 11, 27))
+    a = assess(d, now=NOW)
+    text = render_brief(a, Settings(brief_warnings=True))
+    assert [h for _, h in headings(text)][-1] == "Warnings"
+    assert text.endswith(
+        "### Warnings\n- Escalating as a complaint, not an ask: no specific ask yet. Say what "
+        "you need, from whom and by when: “I need \\[team\\] to \\[do X\\] by \\[date\\]”.\n")
+    # nothing to warn about: no empty section
+    full = assess(Draft(account="Acme", ask="a", situation="x", comms="y",
+                        by=date(2026, 11, 27), scores=a.scores), now=NOW)
+    assert "### Warnings" not in render_brief(full, Settings(brief_warnings=True))
+
+
+def test_brief_warnings_is_a_config_key(tmp_path: Path) -> None:
+    from triage_tui.config import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("brief_warnings = true\n")
+    assert load_settings(path).brief_warnings is True
+    assert Settings().brief_warnings is False

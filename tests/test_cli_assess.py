@@ -40,7 +40,9 @@ def test_assess_json_through_the_real_entry_point(tmp_path: Path) -> None:
     assert data["total"] == 14
     assert data["score_decision"] == data["decision"] == "escalate-with-urgency"
     assert data["issue_type"] == "feature-gap"
-    assert data["route"]["to"] == "Product management"
+    # 14-17: CS leadership and the type's team (issue 12)
+    assert data["route"]["to"] == "CS leadership and Product management"
+    assert data["route"]["teams"] == ["CS leadership", "Product management"]
     assert data["route"]["when"].startswith("When the gap is affecting retention")
     assert {w["code"] for w in data["warnings"]} == {
         "no-specific-ask", "no-customer-comms", "no-deadline", "no-situation"}
@@ -110,7 +112,8 @@ def test_config_changes_currency_bands_and_routes(capsys, tmp_path: Path) -> Non
     data = run_json(capsys, *BASE[:5], *BASE[7:], "--arr", "60000")
     assert data["scores"]["account_value"] == 3
     assert "USD" in data["rationale"]["account_value"]
-    assert data["route"]["to"] == "PM on-call"
+    assert data["route"]["to"] == "CS leadership and PM on-call"  # 14/20: with CS leadership
+    assert data["route"]["teams"] == ["CS leadership", "PM on-call"]
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,8 @@ def test_assess_save_prints_the_id_and_the_record_round_trips(
     assert shown["scores"] == {"customer_impact": 4, "account_value": 4,
                                "time_sensitivity": 4, "csm_capability": 3}
     assert shown["decision"] == "escalate-with-urgency"
-    assert shown["route"]["to"] == "CS leadership + support leadership"
+    assert shown["route"]["to"] == "CS leadership and support leadership"
+    assert shown["route"]["teams"] == ["CS leadership", "Support leadership"]
     assert shown["status"] == "open" and shown["ask"] == "An engineer"
 
 
@@ -369,6 +370,6 @@ def test_demo_to_an_explicit_file_and_demo_flag_conflicts(
 
 
 def test_demo_flag_fills_the_demo_file_on_first_use(capsys: pytest.CaptureFixture[str]) -> None:
-    stats = run_json(capsys, "--demo", "stats", "--json")
+    stats = run_json(capsys, "--demo", "stats", "--json", "--all")
     assert isinstance(stats, dict) and stats["assessments"] == 60
     assert stats["repeat_accounts"]

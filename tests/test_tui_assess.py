@@ -171,11 +171,11 @@ async def test_issue_type_changes_the_route(app: TriageApp) -> None:
         await pilot.press("down", "down")
         await pilot.pause()
         assert screen._draft.issue_type is IssueType.SERVICE_FAILURE
-        assert "CS leadership + support leadership" in panel_text(screen, "route")
+        assert "CS leadership and support leadership" in panel_text(screen, "route")
         await pilot.press("down")
         await pilot.pause()
         assert screen._draft.issue_type is IssueType.COMMERCIAL_DISPUTE
-        assert "CS leadership + finance" in panel_text(screen, "route")
+        assert "CS leadership and finance" in panel_text(screen, "route")
 
 
 @asynctest

@@ -73,16 +73,17 @@ def test_cards_show_every_section(demo_db: Path) -> None:
 
 
 @asynctest
-async def test_review_opens_on_90_days(demo_db: Path) -> None:
+async def test_review_opens_on_the_monthly_period_like_stats(demo_db: Path) -> None:
     app = app_for(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_review(pilot)
-        expected = build_review(HistoryStore(demo_db).all(), NOW, 90)
-        assert screen.period == "p90"
+        expected = build_review(HistoryStore(demo_db).all(), NOW, 30)  # as `triage stats`
+        assert screen.period == "p30"
         assert screen.review.to_dict() == expected.to_dict()
         summary = str(screen.query_one("#review-summary").render())
-        assert f"{expected.assessments} assessments" in summary
-        assert f"{expected.escalations} escalations" in summary
+        assert "the monthly review" in summary
+        assert f"{expected.assessments} assessment" in summary
+        assert f"{expected.escalations} escalation" in summary
         assert "Escalate for support" in card(screen, "decisions")
         assert screen.has_class("-wide")
 

@@ -14,7 +14,6 @@ from .config import load_settings
 from .domain.engine import account_value_reason, assess, suggest_account_value
 from .domain.models import Assessment, Draft, Rationale, Scores
 from .domain.parse import (
-    ParseError,
     parse_amount,
     parse_date,
     parse_positive_int,
@@ -22,7 +21,18 @@ from .domain.parse import (
     parse_satisfaction,
     parse_score,
 )
-from .domain.rubric import DIMENSIONS, Decision, Dimension, IssueType, Signal, Strategic
+from .domain.rubric import (
+    DIMENSIONS,
+    REVIEW_NAME,
+    REVIEW_PERIOD_DAYS,
+    Decision,
+    Dimension,
+    IssueType,
+    Signal,
+    Strategic,
+    decision_from_text,
+    plural,
+)
 from .domain.settings import Settings
 from .errors import TriageError
 from .export import ExportError, check_target, write_brief
@@ -58,12 +68,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _arg(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """A domain parser as an argparse ``type``: its error becomes argparse's one line."""
+    """A domain parser as an argparse ``type``: its error (a :class:`ParseError`, or any
+    ValueError saying what is wrong) becomes argparse's one line."""
 
     def convert(text: str) -> Any:
         try:
             return parse(text)
-        except ParseError as exc:
+        except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     convert.__name__ = parse.__name__
@@ -76,6 +87,7 @@ _positive_int = _arg(parse_positive_int)
 _record_id = _arg(parse_record_id)
 _date = _arg(parse_date)
 _amount = _arg(parse_amount)
+_decision = _arg(decision_from_text)  # a decision slug, or the word the history table prints
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -134,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     decisions = [d.value for d in Decision]
     p = sub.add_parser("history", parents=[db], help="past assessments, newest first")
     p.add_argument("--account", metavar="TEXT", help="account name contains TEXT (any case)")
-    p.add_argument("--decision", choices=decisions, metavar="D",
-                   help="only this decision: " + ", ".join(decisions))
+    p.add_argument("--decision", type=_decision, metavar="D",
+                   help="only this decision: " + ", ".join(decisions)
+                   + " (or the word the table shows, e.g. immediately)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N assessments")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_history)
@@ -171,9 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_checkin)
 
-    p = sub.add_parser("stats", parents=[db], help="the pattern review (monthly review)")
-    p.add_argument("--days", type=_positive_int, metavar="N",
-                   help="only assessments of the last N days (default: all)")
+    p = sub.add_parser("stats", parents=[db], help=f"the pattern review (the {REVIEW_NAME})")
+    period = p.add_mutually_exclusive_group()
+    period.add_argument("--days", type=_positive_int, metavar="N", default=REVIEW_PERIOD_DAYS,
+                        help=f"only assessments of the last N days (default: {REVIEW_PERIOD_DAYS}, "
+                        f"the {REVIEW_NAME})")
+    period.add_argument("--all", action="store_true", help="the whole history")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
@@ -321,7 +337,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     total = store.count()
     if not items:
-        what = "no assessments match" if (args.account or args.decision) else "no assessments yet"
+        what = "no assessment matches" if (args.account or args.decision) else "no assessments yet"
         print(f"{what} in {args.db}")
         return 0
     print("\n".join(history_lines(items, datetime.now(timezone.utc))))
@@ -398,7 +414,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.review import build_review
 
     now = datetime.now(timezone.utc)
-    review = build_review(_store(args).all(), now, args.days)
+    review = build_review(_store(args).all(), now, None if args.all else args.days)
     if args.json:
         _print_json(review.to_dict(json_safe=True))
     else:
@@ -413,7 +429,8 @@ def cmd_recover(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     moved = store.recover()
     if moved is None:
-        print(f"{args.db} is a healthy history ({store.count()} assessments): nothing to recover")
+        print(f"{args.db} is a healthy history ({plural(store.count(), 'assessment')}): "
+              "nothing to recover")
         return 0
     print(f"moved {args.db} aside to {moved} (unchanged); a new history starts with the next save")
     return 0
@@ -430,7 +447,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         kept = store.archive("replaced")
     elif store.count():
         raise CliError(
-            f"{path} already has {store.count()} assessments: use --force to replace them "
+            f"{path} already has {plural(store.count(), 'assessment')}: use --force to replace them "
             "(the old file is kept, renamed)"
         )
     items = demo_assessments(args.count or DEFAULT_COUNT, datetime.now(timezone.utc),
@@ -438,7 +455,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     store.add_many(items)
     if kept is not None:
         print(f"kept the previous file as {kept}")
-    print(f"wrote {len(items)} demo assessments to {path}")
+    print(f"wrote {plural(len(items), 'demo assessment')} to {path}")
     db = shlex.quote(str(path))
     print(f"try: triage --db {db} history · triage --db {db} stats · triage --db {db}")
     return 0
@@ -470,10 +487,12 @@ def main(argv: list[str] | None = None) -> int:
             args.db = args.db_flag = demo_db_path()
             if args.command not in ("demo", "recover"):
                 fill_demo(args.db)
+            if args.command not in (None, "demo"):
+                print(f"{PROG}: using the demo history ({args.db}), not yours", file=sys.stderr)
         args.db = db_path(args.db)
         settings = load_settings()
         if args.command is None:
-            return run_tui(args.db, settings)
+            return run_tui(args.db, settings, demo=args.demo)
         func: Callable[[argparse.Namespace, Settings], int] = args.func
         return func(args, settings)
     except TriageError as exc:
@@ -489,12 +508,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def run_tui(db: Path, settings: Settings) -> int:
+def run_tui(db: Path, settings: Settings, demo: bool = False) -> int:
     restore = _disable_flow_control()  # before the (slow) Textual import: see below
     try:
         from .tui.app import make_app
 
-        make_app(db_path=db, settings=settings).run()
+        app = make_app(db_path=db, settings=settings)
+        if demo:
+            app.sub_title = "the demo history, not yours"
+        app.run()
     finally:
         restore()
     return 0

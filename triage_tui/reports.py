@@ -9,7 +9,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .domain.rubric import BAND_BY_DECISION, DIMENSIONS, ISSUE_TYPES, Decision, Dimension
+from .domain.rubric import (
+    BAND_BY_DECISION,
+    DIMENSIONS,
+    ISSUE_TYPES,
+    REVIEW_NAME,
+    REVIEW_PERIOD_DAYS,
+    Dimension,
+    lcfirst,
+    plural,
+)
 
 if TYPE_CHECKING:
     from .domain.models import Assessment
@@ -25,7 +34,7 @@ def summary_lines(a: Assessment) -> list[str]:
     lines = [head]
     if a.raised_by_manager_surprise:
         lines.append(
-            f"  (score says {BAND_BY_DECISION[a.score_decision].label.lower()}; "
+            f"  (the score alone says {BAND_BY_DECISION[a.score_decision].label.lower()}; "
             "raised by the manager-surprise test)"
         )
     lines.append(
@@ -34,7 +43,7 @@ def summary_lines(a: Assessment) -> list[str]:
     )
     lines.append(f"  type: {ISSUE_TYPES[a.issue_type].label}")
     if a.route:
-        lines.append(f"  route to: {a.route.to} ({a.route.when.lower()})")
+        lines.append(f"  route to: {a.route.to} ({lcfirst(a.route.when)})")
     lines.append(f"  why: {a.why.text}")
     for what_if in (a.what_if.up, a.what_if.down):
         if what_if:
@@ -71,12 +80,7 @@ def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = fro
     return [fmt(header), *(fmt(r) for r in rows)]
 
 
-_SHORT_DECISION = {
-    Decision.HANDLE_YOURSELF: "handle yourself",
-    Decision.ESCALATE_FOR_SUPPORT: "for support",
-    Decision.ESCALATE_WITH_URGENCY: "with urgency",
-    Decision.ESCALATE_IMMEDIATELY: "immediately",
-}
+_SHORT_DECISION = {d: band.short for d, band in BAND_BY_DECISION.items()}  # table words
 
 
 def _status(a: Assessment, now: datetime) -> str:
@@ -131,20 +135,23 @@ def followup_lines(items: Sequence[Assessment], now: datetime) -> list[str]:
 
 def review_lines(review: Review) -> list[str]:
     """The pattern review as text."""
-    period = f"last {review.period_days} days" if review.period_days else "all time"
-    out = [f"Escalation review ({period}): {review.assessments} assessments, "
-           f"{review.escalations} escalations, {review.open} open, {review.resolved} resolved"]
+    period = f"last {plural(review.period_days, 'day')}" if review.period_days else "all time"
+    name = (f"The {REVIEW_NAME}" if review.period_days == REVIEW_PERIOD_DAYS
+            else "Escalation pattern review")
+    out = [f"{name} ({period}): {plural(review.assessments, 'assessment')}, "
+           f"{plural(review.escalations, 'escalation')}, {review.open} open, "
+           f"{review.resolved} resolved"]
     if not review.assessments:
         return out + ["nothing to review yet"]
 
     out += ["", "By decision"]
     out += [f"  {c.label:<24}{c.count:>5}" for c in review.by_decision]
     out += ["", "By issue type"]
-    out += [f"  {c.key:<24}{c.count:>5}" for c in review.by_issue_type]
+    out += [f"  {c.key.replace('-', ' '):<24}{c.count:>5}" for c in review.by_issue_type]
 
     out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
     if review.repeat_accounts:
-        out += [f"  {cell(r.account, 30):<32}{r.escalations:>3} escalations "
+        out += [f"  {cell(r.account, 30):<32}{plural(r.escalations, 'escalation'):>15} "
                 f"(up to {r.most_in_window} in {review.repeat_window_days} days), "
                 f"last {local_time(r.last_at, '%Y-%m-%d')}" for r in review.repeat_accounts]
     else:
@@ -154,7 +161,8 @@ def review_lines(review: Review) -> list[str]:
     out += ["", "Time to escalate (business days open when assessed)"]
     if t.measured:
         out.append(f"  average {t.average_days}, median {t.median_days}, longest {t.max_days} "
-                   f"({t.measured} escalations with an open date); flagged late: {t.late}")
+                   f"({plural(t.measured, 'escalation')} with an open date); "
+                   f"flagged late: {t.late}")
     else:
         out.append("  no escalation recorded when its issue was opened")
 

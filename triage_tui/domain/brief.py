@@ -99,6 +99,7 @@ def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS) -> dict[
         "issue_type_label": ISSUE_TYPES[a.issue_type].label,
         "escalation_kind": ISSUE_TYPES[a.issue_type].kind.value,
         "route": a.route,
+        "route_teams": list(a.route.teams) if a.route else [],
         "ask": a.ask,
         "by": a.by.isoformat() if a.by else "",
         "comms": a.comms,
@@ -108,6 +109,7 @@ def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS) -> dict[
         "signals": [SIGNALS[s] for s in a.signals],
         "business_days_open": a.business_days_open,
         "warnings": [w.message for w in a.warnings],
+        "brief_warnings": settings.brief_warnings,
         "currency": settings.currency,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -19,19 +20,28 @@ from .models import (
 )
 from .rubric import (
     BAND_BY_DECISION,
+    CRO_IF_NEEDED,
+    CS_LEADERSHIP,
+    DEFAULT_DEADLINE_BUSINESS_DAYS,
     DIMENSIONS,
     ESCALATION_ONLY_WARNINGS,
     ISSUE_TYPES,
     SCORE_MAX,
     SCORE_MIN,
+    SIGNAL_NAMES,
     SIGNALS_CONVERGING_AT,
     STRATEGIC_MIN_SCORE,
     WARNINGS,
     Decision,
     Dimension,
+    IssueType,
     Strategic,
+    Team,
     WarningCode,
     band_for_total,
+    join_words,
+    plural,
+    ucfirst,
 )
 from .settings import DEFAULT_SETTINGS, Settings
 
@@ -70,9 +80,46 @@ def account_value_reason(
     parts = []
     if arr is not None:
         parts.append(f"{settings.currency} {arr:,.0f} ARR")
-    if strategic is not None:
+    if strategic is Strategic.NONE:
+        parts.append("not strategic")
+    elif strategic is not None:
         parts.append(f"{strategic.value} strategic value")
     return ", ".join(parts)
+
+
+def _names(team: Team, other: Team) -> bool:
+    """Whether ``other``'s name already names ``team`` ("CRO or CEO office" names the CRO)."""
+    return re.search(rf"\b{re.escape(team.name.lower())}\b", other.name.lower()) is not None
+
+
+def _team_order(team: Team) -> int:
+    """CS leadership first, then the CRO, then the type's teams in the seed's order."""
+    if _names(CS_LEADERSHIP, team):
+        return 0
+    return 1 if _names(CRO_IF_NEEDED, team) else 2
+
+
+def route_for(
+    issue_type: IssueType, decision: Decision, settings: Settings = DEFAULT_SETTINGS
+) -> Route | None:
+    """The seed's routing table, by band: 9–13 the type's team; 14–17 CS leadership and
+    the type's team; 18–20 CS leadership, the CRO if needed and the type's team, same day.
+    No team is named twice; configured team names replace the seed's."""
+    if not decision.escalates:
+        return None
+    band = BAND_BY_DECISION[decision]
+    own = settings.type_teams(issue_type)
+    added = [t for t in band.adds if not any(_names(t, o) for o in own)]
+    teams = sorted([*added, *own], key=_team_order)
+    to = ucfirst(join_words([t.phrase for t in teams if t.phrase]))
+    if band.route_when:
+        to += f", {band.route_when}"
+    return Route(to=to, when=ISSUE_TYPES[issue_type].when, teams=[t.name for t in teams])
+
+
+def suggested_deadline(decision: Decision, today: date) -> date:
+    """The "by when" the app offers for a decision (the CSM accepts it or types another)."""
+    return add_business_days(today, DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
 
 
 def business_days_between(start: date, end: date) -> int:
@@ -90,6 +137,8 @@ def business_days_between(start: date, end: date) -> int:
 
 @lru_cache(maxsize=256)  # pure; asked on every slider key for the automatic deadline
 def add_business_days(start: date, days: int) -> date:
+    """``days`` business days after ``start``; a weekend start counts from Monday
+    (Saturday + 0 is Monday, Thursday + 3 is Tuesday)."""
     current = start
     while current.weekday() >= 5:
         current += timedelta(days=1)
@@ -103,25 +152,22 @@ def add_business_days(start: date, days: int) -> date:
 def _why(scores: Scores) -> Why:
     top = max(scores[d] for d in Dimension)
     low = min(scores[d] for d in Dimension)
-    labels = {d: DIMENSIONS[d].phrase for d in Dimension}
-    if top == low:
-        return Why(
-            drivers=list(Dimension),
-            text=f"All four dimensions score {top}: no single dimension drives the total.",
-        )
     drivers = [d for d in Dimension if scores[d] == top]
     held = [d for d in Dimension if scores[d] == low]
-    text = (
-        f"Driven by {_join([f'{labels[d]} ({top})' for d in drivers])}; "
-        f"held down by {_join([f'{labels[d]} ({low})' for d in held])}."
-    )
+
+    def named(dims: list[Dimension], value: int) -> str:
+        return join_words([f"{DIMENSIONS[d].phrase} ({value})" for d in dims])
+
+    if top == low:
+        text = f"All four dimensions score {top}: no single one drives the total."
+        return Why(drivers=list(Dimension), text=text)
+    if top <= 2:
+        text = f"Every dimension scores low (1–2); the highest: {named(drivers, top)}."
+    elif low >= 4:
+        text = f"Every dimension scores high (4–5); the lowest: {named(held, low)}."
+    else:
+        text = f"Driven by {named(drivers, top)}; held down by {named(held, low)}."
     return Why(drivers=drivers, text=text)
-
-
-def _join(items: list[str], word: str = "and") -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def _what_if(scores: Scores, manager_surprised: bool, direction: int) -> WhatIf | None:
@@ -152,7 +198,7 @@ def _what_if(scores: Scores, manager_surprised: bool, direction: int) -> WhatIf 
     return WhatIf(
         decision=target,
         changes=best,
-        text=f"{_join(options, 'or')} would make this {label}",
+        text=f"{join_words(options, 'or')} would change the decision to “{label}”",
     )
 
 
@@ -167,15 +213,17 @@ def evaluate(
     decision = final_decision(total, draft.manager_surprised)
     raised = decision is not band_decision
 
-    route = None
-    if decision.escalates:
-        spec = ISSUE_TYPES[draft.issue_type]
-        route = Route(to=settings.route_to(draft.issue_type), when=spec.when)
+    route = route_for(draft.issue_type, decision, settings)
+    suggested_by = suggested_deadline(decision, today)
+
+    def quoted(d: Decision) -> str:
+        return f"“{BAND_BY_DECISION[d].label.lower()}”"
 
     warnings: list[WarningItem] = []
 
-    def warn(code: WarningCode, detail: str) -> None:
-        title, advice = WARNINGS[code]
+    def warn(code: WarningCode, detail: str, advice: str | None = None) -> None:
+        title, default_advice = WARNINGS[code]
+        advice = default_advice if advice is None else advice
         warnings.append(WarningItem(code=code, message=f"{title}: {detail} {advice}".strip()))
 
     if decision.escalates:
@@ -186,10 +234,10 @@ def evaluate(
             WarningCode.NO_SITUATION: not draft.situation.strip(),
         }
         details = {
-            WarningCode.NO_SPECIFIC_ASK: "no specific ask.",
-            WarningCode.NO_CUSTOMER_COMMS: "no customer communication plan.",
-            WarningCode.NO_DEADLINE: "no “by when”.",
-            WarningCode.NO_SITUATION: "no situation described.",
+            WarningCode.NO_SPECIFIC_ASK: "no specific ask yet.",
+            WarningCode.NO_CUSTOMER_COMMS: "no plan yet for telling the customer.",
+            WarningCode.NO_DEADLINE: f"no “by when” yet (suggested: {suggested_by.isoformat()}).",
+            WarningCode.NO_SITUATION: "no situation described yet.",
         }
         for code in ESCALATION_ONLY_WARNINGS:
             if missing[code]:
@@ -202,29 +250,30 @@ def evaluate(
         if days_open > threshold:
             warn(
                 WarningCode.ESCALATING_LATE,
-                f"open {days_open} business days, beyond the {threshold}-business-day "
-                f"threshold for “{BAND_BY_DECISION[decision].label.lower()}”.",
+                f"open for {plural(days_open, 'business day')}, past the "
+                f"{plural(threshold, 'business day')} allowed for {quoted(decision)}.",
             )
 
     if draft.manager_surprised:
+        surprised = "your manager would be surprised to hear this from the customer"
         if raised:
             detail = (
-                "your manager would be surprised to hear this from the customer, so the "
-                f"decision is raised from “{BAND_BY_DECISION[band_decision].label.lower()}” "
-                f"to “{BAND_BY_DECISION[decision].label.lower()}”."
+                f"{surprised}, so the decision is raised from {quoted(band_decision)} "
+                f"(score {total}) to {quoted(decision)}."
             )
         else:
             detail = (
-                "your manager would be surprised to hear this from the customer; "
-                "the score already says escalate."
+                f"{surprised}, which confirms the escalation the score already calls for "
+                f"(score {total}: {quoted(decision)})."
             )
-        warn(WarningCode.MANAGER_SURPRISE, detail)
+        warn(WarningCode.MANAGER_SURPRISE, detail, advice="")
 
     if decision is Decision.HANDLE_YOURSELF and len(draft.signals) >= SIGNALS_CONVERGING_AT:
-        names = ", ".join(s.value for s in draft.signals)
+        names = join_words([SIGNAL_NAMES[s] for s in draft.signals])
         warn(
             WarningCode.SIGNALS_CONVERGING,
-            f"{len(draft.signals)} signals ({names}) while the decision is handle it yourself.",
+            f"{plural(len(draft.signals), 'signal')} ({names}) while the score says "
+            f"{quoted(decision)}.",
         )
 
     return Evaluation(
@@ -241,6 +290,7 @@ def evaluate(
         ),
         business_days_open=days_open,
         assessed_on=today,
+        suggested_by=suggested_by,
     )
 
 

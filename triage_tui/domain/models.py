@@ -180,8 +180,16 @@ class WarningItem(Model):
 
 @dataclass(kw_only=True)
 class Route(Model):
+    """Who to route to: ``to`` a sentence, ``teams`` the same as a list of names,
+    ``when`` the seed's "When" text for the issue type."""
+
     to: str
     when: str
+    teams: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.teams:  # saved before routes had teams: "A + B" named two teams
+            self.teams = [name.strip() for name in self.to.split("+") if name.strip()]
 
 
 @dataclass(kw_only=True)
@@ -222,6 +230,9 @@ class Evaluation(Model):
     what_if: WhatIfs
     business_days_open: int | None = None
     assessed_on: date
+    # A deadline the app may offer for "by when"; never counts as one until the CSM
+    # accepts it (then it is the draft's ``by``).
+    suggested_by: date | None = None
 
     @property
     def warning_codes(self) -> list[WarningCode]:

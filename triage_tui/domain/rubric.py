@@ -153,6 +153,20 @@ DIMENSIONS: dict[Dimension, DimensionSpec] = {
 
 
 @dataclass(frozen=True)
+class Team:
+    """One team on a route: its name (``route.teams``) and how it reads in the route
+    sentence (``route.to``). ``phrase`` None: another team's phrase already names it
+    ("the CRO or CEO office (via CS leadership)" names CS leadership)."""
+
+    name: str
+    phrase: str | None
+
+
+CS_LEADERSHIP = Team("CS leadership", "CS leadership")
+CRO_IF_NEEDED = Team("CRO", "the CRO (if needed)")
+
+
+@dataclass(frozen=True)
 class Band:
     decision: Decision
     low: int
@@ -160,6 +174,11 @@ class Band:
     label: str
     summary: str
     style: str  # a Textual theme variable name, used by the TUI
+    short: str  # the word the history table prints ("immediately")
+    # Who the band adds to the issue type's team(s), from the seed's decision table
+    # ("route to CS leadership and the relevant functional team"), and when.
+    adds: tuple[Team, ...] = ()
+    route_when: str = ""
 
 
 BANDS: tuple[Band, ...] = (
@@ -170,6 +189,7 @@ BANDS: tuple[Band, ...] = (
         "Handle it yourself",
         "Standard CSM resolution. No escalation needed",
         "success",
+        "handle yourself",
     ),
     Band(
         Decision.ESCALATE_FOR_SUPPORT,
@@ -178,6 +198,7 @@ BANDS: tuple[Band, ...] = (
         "Escalate for support",
         "You need resources, not rescue. Route to the appropriate team with a clear ask",
         "primary",
+        "for support",
     ),
     Band(
         Decision.ESCALATE_WITH_URGENCY,
@@ -187,6 +208,8 @@ BANDS: tuple[Band, ...] = (
         "This requires attention beyond your level. "
         "Route to CS leadership and the relevant functional team",
         "warning",
+        "with urgency",
+        adds=(CS_LEADERSHIP,),
     ),
     Band(
         Decision.ESCALATE_IMMEDIATELY,
@@ -195,6 +218,9 @@ BANDS: tuple[Band, ...] = (
         "Escalate immediately",
         "Executive-level attention. Same-day routing to CS leadership and potentially CRO",
         "error",
+        "immediately",
+        adds=(CS_LEADERSHIP, CRO_IF_NEEDED),
+        route_when="same day",
     ),
 )
 BAND_BY_DECISION: dict[Decision, Band] = {b.decision: b for b in BANDS}
@@ -204,9 +230,10 @@ BAND_BY_DECISION: dict[Decision, Band] = {b.decision: b for b in BANDS}
 class IssueTypeSpec:
     key: IssueType
     label: str
-    route_to: str
+    route_to: str  # the seed's "Route To" column, as written
     when: str
     kind: EscalationKind
+    teams: tuple[Team, ...]  # the same route as teams, for route.teams and the band rule
 
 
 ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
@@ -218,6 +245,7 @@ ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
             "Engineering via support platform",
             "When the issue cannot be resolved through standard support channels within SLA",
             EscalationKind.TECHNICAL,
+            (Team("Engineering", "Engineering via support platform"),),
         ),
         IssueTypeSpec(
             IssueType.FEATURE_GAP,
@@ -225,6 +253,7 @@ ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
             "Product management",
             "When the gap is affecting retention and there is no workaround",
             EscalationKind.TECHNICAL,
+            (Team("Product management", "Product management"),),
         ),
         IssueTypeSpec(
             IssueType.SERVICE_FAILURE,
@@ -232,6 +261,7 @@ ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
             "CS leadership + support leadership",
             "When the pattern indicates a systemic problem, not a one-off",
             EscalationKind.FUNCTIONAL,
+            (CS_LEADERSHIP, Team("Support leadership", "support leadership")),
         ),
         IssueTypeSpec(
             IssueType.COMMERCIAL_DISPUTE,
@@ -239,6 +269,7 @@ ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
             "CS leadership + finance",
             "When the customer disputes terms the CSM cannot resolve",
             EscalationKind.FUNCTIONAL,
+            (CS_LEADERSHIP, Team("Finance", "finance")),
         ),
         IssueTypeSpec(
             IssueType.RELATIONSHIP_RISK,
@@ -246,6 +277,7 @@ ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
             "CS leadership",
             "When the relationship damage exceeds what the CSM can repair alone",
             EscalationKind.RELATIONSHIP,
+            (CS_LEADERSHIP,),
         ),
         IssueTypeSpec(
             IssueType.EXECUTIVE_INTERVENTION,
@@ -253,6 +285,10 @@ ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
             "CRO or CEO office (via CS leadership)",
             "When the situation requires a peer-level response from your leadership",
             EscalationKind.HIERARCHICAL,
+            (
+                Team("CS leadership", None),
+                Team("CRO or CEO office", "the CRO or CEO office (via CS leadership)"),
+            ),
         ),
         IssueTypeSpec(
             IssueType.CROSS_FUNCTIONAL,
@@ -261,6 +297,7 @@ ISSUE_TYPES: dict[IssueType, IssueTypeSpec] = {
             "When the resolution requires coordinated action across teams "
             "the CSM does not control",
             EscalationKind.FUNCTIONAL,
+            (Team("Relevant team leads", "the relevant team leads"),),
         ),
     )
 }
@@ -274,17 +311,26 @@ SIGNALS: dict[Signal, str] = {
     Signal.WORKFLOW_BLOCKED: "Blocking the customer's workflow, not just an inconvenience",
 }
 SIGNALS_CONVERGING_AT = 2  # "multiple converging" signals
+# The same signals, short, for a sentence ("… while the score says handle it yourself").
+SIGNAL_NAMES: dict[Signal, str] = {
+    Signal.SLA_BREACHED: "SLA passed without progress",
+    Signal.SENIOR_REQUESTED: "customer asked for someone senior",
+    Signal.BEYOND_EXPERTISE: "needs access or expertise you lack",
+    Signal.HEALTH_RED: "health score red",
+    Signal.WORKFLOW_BLOCKED: "customer's workflow blocked",
+}
 
 
 # The mistakes table: each warning code, its short title and the seed's advice.
+# The message of a warning is "<title>: <what is missing or happened> <advice>".
 WARNINGS: dict[WarningCode, tuple[str, str]] = {
     WarningCode.NO_SPECIFIC_ASK: (
         "Escalating as a complaint, not an ask",
-        "Every escalation must include a specific ask: what you need, from whom, by when.",
+        "Say what you need, from whom and by when: “I need [team] to [do X] by [date]”.",
     ),
     WarningCode.NO_CUSTOMER_COMMS: (
         "Escalating instead of communicating",
-        "Tell the customer in parallel: “I have escalated this to [team] "
+        "Tell them in parallel: “I have escalated this to [team] "
         "and expect an update by [date]”.",
     ),
     WarningCode.NO_DEADLINE: (
@@ -297,15 +343,15 @@ WARNINGS: dict[WarningCode, tuple[str, str]] = {
     ),
     WarningCode.ESCALATING_LATE: (
         "Escalating too late",
-        "If you cannot resolve it in the threshold for its severity, escalate.",
+        "Keep a rule: if you cannot resolve it within the limit for its severity, escalate.",
     ),
     WarningCode.MANAGER_SURPRISE: (
-        "Not escalating because “it is not that bad”",
+        "Manager-surprise test",
         "If your manager would be surprised to hear this from the customer, escalate.",
     ),
     WarningCode.SIGNALS_CONVERGING: (
         "Escalation signals converging",
-        "Several escalation signals are present while the score says handle it yourself.",
+        "Several signals at once usually mean it is time to escalate: check the scores.",
     ),
 }
 
@@ -337,6 +383,10 @@ STRATEGIC_MIN_SCORE: dict[Strategic, int] = {
     Strategic.MODERATE: 3,
     Strategic.HIGH: 5,
 }
+# The pattern review: the seed says review escalation patterns monthly. `triage stats`
+# and the review screen both default to this period.
+REVIEW_NAME = "monthly review"
+REVIEW_PERIOD_DAYS = 30
 # "Accounts escalating repeatedly" in the pattern review.
 REPEAT_WINDOW_DAYS = 90
 REPEAT_MIN_ESCALATIONS = 2
@@ -348,6 +398,55 @@ def lcfirst(text: str) -> str:
     if len(first) > 1 and first.isupper():
         return text
     return text[:1].lower() + text[1:]
+
+
+def ucfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 escalation', '2 escalations', '0 business days'."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def join_words(items: list[str], word: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _words(text: str) -> list[str]:
+    return text.lower().replace("-", " ").replace("_", " ").split()
+
+
+def decision_from_text(text: str) -> Decision:
+    """A decision from its slug, its label, the word the history table prints
+    ("immediately") or an unambiguous word or prefix ("urgency", "support", "yourself").
+    Raises ValueError with a one-line reason otherwise."""
+    words = _words(text)
+    if not words:
+        raise ValueError("no decision given")
+    for band in BANDS:
+        if any(words == _words(name) for name in (band.decision.value, band.short, band.label)):
+            return band.decision
+    matches = [
+        band.decision
+        for band in BANDS
+        if all(
+            any(known.startswith(word) for known in
+                {*_words(band.decision.value), *_words(band.short), *_words(band.label)})
+            for word in words
+        )
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(d.value for d in Decision)
+    if matches:
+        raise ValueError(
+            f"{text.strip()!r} could mean {join_words([d.value for d in matches], 'or')}"
+        )
+    raise ValueError(f"unknown decision {text.strip()!r}: use one of {known}")
 
 
 def band_for_total(total: int) -> Band:

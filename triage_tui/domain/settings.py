@@ -17,6 +17,7 @@ from .rubric import (
     ISSUE_TYPES,
     Decision,
     IssueType,
+    Team,
 )
 
 
@@ -44,12 +45,14 @@ class Settings(Model):
 
     currency: str = DEFAULT_CURRENCY
     arr_bands: ArrBands = field(default_factory=ArrBands)
-    # Team names per issue type, replacing the seed's route names.
+    # Team names per issue type, replacing the seed's route names ("A + B": two teams).
     routes: dict[IssueType, str] = field(default_factory=dict)
     # Business days an issue may stay open before `escalating-late`, per band.
     late_thresholds: dict[Decision, int] = field(default_factory=dict)
     # A custom brief template (Jinja2, markdown).
     template: Path | None = None
+    # Add the warnings to the brief as a last section (off: the brief keeps the seed's format).
+    brief_warnings: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.currency.strip()) <= 12:
@@ -58,11 +61,19 @@ class Settings(Model):
             if days < 0:
                 raise ValueError(f"late_thresholds.{decision}: must be 0 or more")
         for issue_type, team in self.routes.items():
-            if not team.strip():
-                raise ValueError(f"routes.{issue_type}: must not be empty")
+            if not any(name.strip() for name in team.split("+")):
+                raise ValueError(f"routes.{issue_type}: must name a team")
 
     def route_to(self, issue_type: IssueType) -> str:
         return self.routes.get(issue_type) or ISSUE_TYPES[issue_type].route_to
+
+    def type_teams(self, issue_type: IssueType) -> tuple[Team, ...]:
+        """The issue type's own team(s): the configured name, else the seed's."""
+        configured = self.routes.get(issue_type)
+        if not configured:
+            return ISSUE_TYPES[issue_type].teams
+        names = [name.strip() for name in configured.split("+") if name.strip()]
+        return tuple(Team(name, name) for name in names)
 
     def late_threshold(self, decision: Decision) -> int:
         return self.late_thresholds.get(decision, DEFAULT_LATE_THRESHOLD_DAYS)

@@ -95,7 +95,7 @@ def _route_content(route: tuple[str, str] | None, by: date | None) -> Content:
             ("Route to", "b"), " ", (route[0], "b $primary"), "\n", (route[1], "$text-muted"),
         ]
     else:
-        parts = [("Route", "b"), " ", ("no escalation: handle it yourself", "$text-muted")]
+        parts = [("No route", "b"), " ", ("— you handle this yourself", "$text-muted")]
     if by is not None:
         parts += ["\n", ("By", "b"), f" {by.isoformat()}"]
     return Content.assemble(*parts)

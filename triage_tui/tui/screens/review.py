@@ -25,7 +25,15 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tab, Tabs
 
-from ...domain.rubric import BAND_BY_DECISION, DEFAULT_LATE_THRESHOLD_DAYS, Decision, IssueType
+from ...domain.rubric import (
+    BAND_BY_DECISION,
+    DEFAULT_LATE_THRESHOLD_DAYS,
+    REVIEW_NAME,
+    REVIEW_PERIOD_DAYS,
+    Decision,
+    IssueType,
+    plural,
+)
 from ..widgets.commands import ScreenCommands
 from ...readmodel import TYPE_SHORT
 
@@ -40,7 +48,7 @@ PERIODS: tuple[tuple[str, str, int | None], ...] = (
     ("p365", "365 days", 365),
     ("pall", "All", None),
 )
-DEFAULT_PERIOD = "p90"
+DEFAULT_PERIOD = f"p{REVIEW_PERIOD_DAYS}"  # the monthly review, as `triage stats`
 WIDE_AT = 110
 CARDS = ("decisions", "types", "repeats", "escalate", "resolve", "satisfaction",
          "followups", "calibration")
@@ -109,7 +117,7 @@ def review_cards(r: Review, width: int, now: Any) -> dict[str, str]:
         late = (f"[b $warning]{t.late} late[/] (open past the {DEFAULT_LATE_THRESHOLD_DAYS}-business-day rule)"
                 if t.late else "[$success]none late[/]")
         cards["escalate"] = (
-            f"Business days open before escalating ({t.measured} escalations)\n"
+            f"Business days open before escalating ({plural(t.measured, 'escalation')})\n"
             f"average [b]{t.average_days}[/b] · median [b]{t.median_days}[/b] · max [b]{t.max_days}[/b]\n"
             f"{late}"
         )
@@ -292,9 +300,10 @@ class ReviewScreen(Screen[None]):
         label = next(lbl for k, lbl, _ in PERIODS if k == self.period)
         since = (f"since {r.since.astimezone():%Y-%m-%d}" if r.since is not None
                  else "everything on file")
+        name = f" · the {REVIEW_NAME}" if self.period == DEFAULT_PERIOD else ""
         self.query_one("#review-summary", Static).update(
-            f"[b $primary]{label}[/] [$text-muted]({since})[/]\n"
-            f"[b]{r.assessments}[/b] assessments · [b]{r.escalations}[/b] escalations · "
+            f"[b $primary]{label}{name}[/] [$text-muted]({since})[/]\n"
+            f"{plural(r.assessments, 'assessment')} · {plural(r.escalations, 'escalation')} · "
             f"[b]{r.open}[/b] open · [b]{r.resolved}[/b] resolved"
         )
         self.query_one("#review-grid").display = True

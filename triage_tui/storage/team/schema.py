@@ -1,0 +1,250 @@
+"""The team server's schema: roles, numbered migrations, and the admin's two operations.
+
+Everything lives in the ``triage`` schema of one database:
+
+- ``triage.schema_version``  one row per applied migration (the app refuses a server whose
+  newest row is older or newer than :data:`SCHEMA_VERSION`);
+- ``triage.memberships``     (username, team, is_lead): who is in which team, and who leads;
+- ``triage.escalations``     one row per escalation: its owner (the login role that saved it),
+  team, account, created_at, the assessment document (jsonb) and the columns lists filter
+  and sort on (decision, total, issue_type, status), ``version`` for optimistic concurrency,
+  and ``origin`` (where a pushed record came from: pushing twice stores nothing twice);
+- ``triage.events``          the append-only timeline (escalation_id, at, kind, text, data),
+  carrying its escalation's owner and team so the same policy guards it.
+
+Roles (cluster-wide, created by :func:`init_team`): ``triage_owner`` (NOLOGIN) owns every
+object; ``triage_csm`` (NOLOGIN) is the group every member's login role is granted, with
+just the privileges the app needs: no UPDATE or DELETE on events, UPDATE only on the
+columns an edit may change. Row-level security is enabled and FORCED on every table, so
+neither a member nor the owner role gets past the policies:
+
+- a member reads their own escalations, and every escalation of the teams they lead;
+- a member inserts, updates and deletes only their own (owner = current_user), and
+  inserts only into a team they belong to;
+- events follow their escalation; a member appends events only to their own.
+
+A superuser bypasses row-level security: the app refuses to connect as one (see
+:func:`.connection.connect`) and :func:`add_member` refuses to make one a member.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .connection import TeamServerError, admin_connect, check_name
+
+SCHEMA = "triage"
+OWNER_ROLE = "triage_owner"
+MEMBER_ROLE = "triage_csm"
+MIGRATION_LOCK = 0x7472_6961_6765  # pg_advisory_xact_lock key: one init at a time
+
+EVENT_KINDS = ("created", "acknowledged", "update", "note", "rescored", "de-escalated",
+               "resolved", "checked-in")
+
+_LEAD_TEAMS = ("SELECT m.team FROM triage.memberships m "
+               "WHERE m.username = current_user AND m.is_lead")
+_VISIBLE = f"(owner = current_user OR team IN ({_LEAD_TEAMS}))"
+
+# Owners and usernames are of type ``name``, like ``current_user``: ``owner = current_user``
+# is then a leakproof comparison the planner may use as an index condition under
+# row-level security (a text column needs a cast function that is not leakproof, and the
+# (owner, created_at) index would go unused: a CSM's newest 20 became a scan).
+# Numbered migrations: never edit one that has shipped; add the next number.
+# Each runs in one transaction as triage_owner (so it owns what it creates).
+MIGRATIONS: dict[int, str] = {
+    1: f"""
+CREATE TABLE triage.memberships (
+    username name NOT NULL CHECK (username <> ''),
+    team     text NOT NULL CHECK (team <> ''),
+    is_lead  boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (username, team)
+);
+CREATE INDEX memberships_team ON triage.memberships (team, username);
+
+CREATE TABLE triage.escalations (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    owner       name NOT NULL DEFAULT current_user,
+    team        text NOT NULL,
+    account     text NOT NULL,
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    decision    text NOT NULL,
+    total       smallint NOT NULL CHECK (total BETWEEN 4 AND 20),
+    issue_type  text NOT NULL,
+    status      text NOT NULL,
+    version     integer NOT NULL DEFAULT 1 CHECK (version > 0),
+    origin      text,
+    doc         jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object'),
+    UNIQUE (owner, origin)
+);
+CREATE INDEX escalations_owner_created ON triage.escalations (owner, created_at DESC, id DESC);
+CREATE INDEX escalations_team_created ON triage.escalations (team, created_at DESC, id DESC);
+CREATE INDEX escalations_created ON triage.escalations (created_at DESC, id DESC);
+
+CREATE TABLE triage.events (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    escalation_id bigint NOT NULL REFERENCES triage.escalations (id) ON DELETE CASCADE,
+    owner         name NOT NULL DEFAULT current_user,
+    team          text NOT NULL,
+    at            timestamptz NOT NULL,
+    kind          text NOT NULL CHECK (kind IN ({", ".join(f"'{k}'" for k in EVENT_KINDS)})),
+    text          text NOT NULL DEFAULT '',
+    data          jsonb NOT NULL DEFAULT '{{}}' CHECK (jsonb_typeof(data) = 'object')
+);
+CREATE INDEX events_escalation ON triage.events (escalation_id, at, id);
+CREATE INDEX events_owner ON triage.events (owner, at);
+CREATE INDEX events_team ON triage.events (team, at);
+
+CREATE FUNCTION triage.events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the escalation timeline is append-only: events are never changed';
+END $$;
+CREATE TRIGGER events_append_only BEFORE UPDATE ON triage.events
+    FOR EACH ROW EXECUTE FUNCTION triage.events_append_only();
+
+ALTER TABLE triage.memberships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE triage.memberships FORCE ROW LEVEL SECURITY;
+ALTER TABLE triage.escalations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE triage.escalations FORCE ROW LEVEL SECURITY;
+ALTER TABLE triage.events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE triage.events FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY own_memberships ON triage.memberships FOR SELECT TO {MEMBER_ROLE}
+    USING (username = current_user);
+
+CREATE POLICY read_own_and_led ON triage.escalations FOR SELECT TO {MEMBER_ROLE}
+    USING {_VISIBLE};
+CREATE POLICY insert_own ON triage.escalations FOR INSERT TO {MEMBER_ROLE}
+    WITH CHECK (owner = current_user AND team IN (
+        SELECT m.team FROM triage.memberships m WHERE m.username = current_user));
+CREATE POLICY update_own ON triage.escalations FOR UPDATE TO {MEMBER_ROLE}
+    USING (owner = current_user) WITH CHECK (owner = current_user);
+CREATE POLICY delete_own ON triage.escalations FOR DELETE TO {MEMBER_ROLE}
+    USING (owner = current_user);
+
+CREATE POLICY read_own_and_led ON triage.events FOR SELECT TO {MEMBER_ROLE}
+    USING {_VISIBLE};
+CREATE POLICY append_own ON triage.events FOR INSERT TO {MEMBER_ROLE}
+    WITH CHECK (owner = current_user AND EXISTS (
+        SELECT 1 FROM triage.escalations e
+        WHERE e.id = escalation_id AND e.owner = current_user AND e.team = events.team));
+
+GRANT USAGE ON SCHEMA triage TO {MEMBER_ROLE};
+GRANT SELECT ON triage.schema_version, triage.memberships TO {MEMBER_ROLE};
+GRANT SELECT, INSERT, DELETE ON triage.escalations TO {MEMBER_ROLE};
+GRANT UPDATE (account, updated_at, decision, total, issue_type, status, version, doc)
+    ON triage.escalations TO {MEMBER_ROLE};
+GRANT SELECT, INSERT ON triage.events TO {MEMBER_ROLE};
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA triage TO {MEMBER_ROLE};
+""",
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+def _role_exists(cur: Any, name: str) -> bool:
+    return cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+
+
+def applied_version(cur: Any) -> int | None:
+    """The newest migration applied in this database, or None if it has no triage schema."""
+    exists = cur.execute("SELECT to_regclass('triage.schema_version') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return None
+    return cur.execute("SELECT coalesce(max(version), 0) FROM triage.schema_version").fetchone()[0]
+
+
+def init_team(admin_url: str) -> list[int]:
+    """Create or upgrade the team schema, its roles and policies; returns the migrations
+    applied now (empty when the server was up to date: running it twice changes nothing).
+
+    ``admin_url`` logs in as a superuser (or the database's owner with CREATEROLE).
+    Concurrent runs wait for each other (an advisory lock)."""
+    from psycopg import sql
+
+    with admin_connect(admin_url) as conn, conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        current = applied_version(cur)
+        if current is not None and current > SCHEMA_VERSION:
+            raise TeamServerError(
+                f"the team server's schema is version {current}, newer than this triage-tui "
+                f"knows ({SCHEMA_VERSION}): upgrade triage-tui before running 'team init'"
+            )
+        for role in (OWNER_ROLE, MEMBER_ROLE):
+            if not _role_exists(cur, role):
+                cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+        superuser = cur.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        if not superuser:  # a CREATEROLE admin needs to act as the owner role
+            cur.execute(sql.SQL("GRANT {} TO current_user").format(sql.Identifier(OWNER_ROLE)))
+        applied: list[int] = []
+        if current is None:
+            dbname = sql.Identifier(cur.execute("SELECT current_database()").fetchone()[0])
+            cur.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(dbname))
+            cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                dbname, sql.Identifier(MEMBER_ROLE)))
+            cur.execute(sql.SQL("CREATE SCHEMA triage AUTHORIZATION {}").format(
+                sql.Identifier(OWNER_ROLE)))
+            cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER_ROLE)))
+            cur.execute("CREATE TABLE triage.schema_version (version integer PRIMARY KEY, "
+                        "applied_at timestamptz NOT NULL DEFAULT now())")
+            current = 0
+        cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER_ROLE)))
+        for number in sorted(n for n in MIGRATIONS if n > current):
+            cur.execute(MIGRATIONS[number])
+            cur.execute("INSERT INTO triage.schema_version (version) VALUES (%s)", (number,))
+            applied.append(number)
+        cur.execute("RESET ROLE")
+    return applied
+
+
+def add_member(admin_url: str, user: str, team: str, lead: bool = False,
+               password: str | None = None) -> bool:
+    """Make the login role ``user`` a CSM (or, with ``lead``, the lead) of ``team``.
+
+    Creates the role WITH LOGIN when it does not exist (a role made elsewhere, from a
+    directory or SSO, is used as it is); grants it the member group; records the
+    membership (running it again changes nothing; ``lead`` sets or clears the lead flag).
+    ``password``: set the role's password too. Returns True when the role was created."""
+    from psycopg import sql
+
+    check_name("user", user)
+    check_name("team", team)
+    with admin_connect(admin_url) as conn, conn.transaction(), conn.cursor() as cur:
+        version = applied_version(cur)
+        if version != SCHEMA_VERSION:
+            raise TeamServerError(
+                "the team server has no triage schema yet: run 'triage team init --admin URL' first"
+                if version is None else
+                f"the team server's schema is version {version}, this triage-tui needs "
+                f"{SCHEMA_VERSION}: run 'triage team init --admin URL' with the matching triage-tui"
+            )
+        if user in (OWNER_ROLE, MEMBER_ROLE):
+            raise TeamServerError(f"{user} is one of triage-tui's own roles, not a person's login")
+        role = cur.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s",
+                           (user,)).fetchone()
+        ident = sql.Identifier(user)
+        if role is None:
+            cur.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+        elif role[0] or role[1]:
+            raise TeamServerError(
+                f"role {user} is a superuser or bypasses row-level security: it would see every "
+                "team's escalations; give the person an ordinary login role"
+            )
+        if password is not None:  # hashed here (SCRAM): the server never logs it in clear
+            hashed = conn.pgconn.encrypt_password(password.encode(), user.encode(),
+                                                  b"scram-sha-256").decode()
+            cur.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(hashed)))
+        member = cur.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (user, MEMBER_ROLE)).fetchone()[0]
+        if not member:
+            cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(MEMBER_ROLE), ident))
+        cur.execute(
+            "INSERT INTO triage.memberships (username, team, is_lead) VALUES (%s, %s, %s) "
+            "ON CONFLICT (username, team) DO UPDATE SET is_lead = EXCLUDED.is_lead "
+            "WHERE memberships.is_lead IS DISTINCT FROM EXCLUDED.is_lead",
+            (user, team, lead),
+        )
+    return role is None
+
+
+__all__ = ["EVENT_KINDS", "MEMBER_ROLE", "MIGRATIONS", "OWNER_ROLE", "SCHEMA_VERSION",
+           "add_member", "applied_version", "init_team"]

@@ -1,0 +1,485 @@
+"""TeamStore: the escalation history on the team's PostgreSQL server.
+
+Method names follow :class:`..store.HistoryStore` (``add``, ``get``, ``query``,
+``documents``, ``resolve``, ``checkin``, ``delete``, ``count``) so both can stand behind one
+interface; what only a server has (owner, team, version, events) is added beside them.
+
+The server decides what a member may see and change (row-level security, see
+:mod:`.schema`); this class only asks. Every change is one transaction: the escalation's
+row (its ``version`` goes up by one) and an event on its timeline. A caller that read an
+escalation passes the version it read as ``expected_version``; if someone changed it since,
+:class:`.StaleEditError` says so and nothing is written.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from ...domain.models import Assessment
+from ...domain.rubric import Decision
+from ..store import UnknownIdError, stored_doc
+from .connection import NotYoursError, StaleEditError, TeamServerError, connect, describe, where
+from .schema import EVENT_KINDS
+
+_ORDER = "ORDER BY created_at DESC, id DESC"
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def initial_status(a: Assessment) -> str:
+    """Until the escalation model derives it from the timeline: routed or handled."""
+    return "escalated" if Decision(a.decision).escalates else "open"
+
+
+def _like(text: str) -> str:
+    """A case-insensitive substring pattern for ILIKE (the user's % and _ are literal)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+_TEXT_SQL = ("(account ILIKE %(text)s OR doc->>'situation' ILIKE %(text)s "
+             "OR doc->>'ask' ILIKE %(text)s OR doc->>'comms' ILIKE %(text)s "
+             "OR doc->>'resolution_note' ILIKE %(text)s "
+             "OR EXISTS (SELECT 1 FROM jsonb_each_text(doc->'rationale') r "
+             "WHERE r.value ILIKE %(text)s))")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One escalation as the server keeps it."""
+
+    id: int
+    owner: str
+    team: str
+    status: str
+    version: int
+    assessment: Assessment
+
+
+class TeamStore:
+    """The team server for one member's login. Cheap to create: connects on first use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: Any = None
+        self.user = ""
+        self.teams: tuple[str, ...] = ()
+        self.lead_teams: tuple[str, ...] = ()
+        self._mutex = threading.RLock()
+
+    def __repr__(self) -> str:
+        info = describe(self.url)
+        return f"TeamStore({info['user']}@{where(info)})"
+
+    # ------------------------------------------------------------------ connection
+
+    @property
+    def conn(self) -> Any:
+        with self._mutex:
+            if self._conn is None or self._conn.closed:
+                conn = connect(self.url)
+                _fast_json(conn)
+                rows = conn.execute("SELECT current_user, team, is_lead FROM triage.memberships "
+                                    "WHERE username = current_user ORDER BY team").fetchall()
+                self.user = rows[0][0]
+                self.teams = tuple(r[1] for r in rows)
+                self.lead_teams = tuple(r[1] for r in rows if r[2])
+                self._conn = conn
+            return self._conn
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> TeamStore:
+        self.conn  # noqa: B018 - connect now, so faults show here
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, fn: Callable[[Any], Any]) -> Any:
+        """Run ``fn(cursor)`` in one transaction; a lost connection is one line."""
+        import psycopg
+
+        with self._mutex:  # one transaction at a time on this connection (TUI workers)
+            conn = self.conn
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    return fn(cur)
+            except psycopg.OperationalError as exc:
+                from .connection import explain_connect_error
+
+                self.close()
+                raise explain_connect_error(exc, describe(self.url)) from None
+            except psycopg.Error as exc:  # a refused or invalid change: nothing was written
+                raise TeamServerError(f"the team server refused it: {_first(exc)}") from None
+
+    # ------------------------------------------------------------------ reading
+
+    def count(self) -> int:
+        """Escalations this member can see."""
+        return self._run(lambda cur: cur.execute(
+            f"SELECT count(*) FROM triage.escalations WHERE {self._mine()}").fetchone()[0])
+
+    def get(self, doc_id: int) -> Assessment:
+        return self.record(doc_id).assessment
+
+    def record(self, doc_id: int) -> Record:
+        """The escalation with its owner, team, status and version (for a later
+        ``expected_version``); UnknownIdError if there is none this member can see."""
+        row = self._run(lambda cur: cur.execute(
+            "SELECT id, owner, team, status, version, doc FROM triage.escalations WHERE id = %s",
+            (doc_id,)).fetchone())
+        if row is None:
+            raise self._unknown(doc_id)
+        return Record(row[0], row[1], row[2], row[3], row[4], _assessment(row[0], row[5]))
+
+    def all(self) -> list[Assessment]:
+        return self.query()
+
+    def query(self, account: str | None = None, decision: Decision | str | None = None,
+              text: str | None = None, limit: int | None = None,
+              owner: str | None = None) -> list[Assessment]:
+        """Newest first, everything this member may see (a lead: their teams' too).
+        ``account``/``text``: case-insensitive substrings; ``owner``: one member's only."""
+        return [_assessment(i, doc) for i, doc in
+                self._select(account, decision, text, limit, owner, "id, doc")]
+
+    def documents(self, limit: int | None = None, since: datetime | None = None,
+                  with_owner: bool = False) -> list[dict[str, Any]]:
+        """The stored documents with their ``"id"`` (and ``"owner"`` if asked: a lead's
+        review breaks down per CSM), newest first; no pydantic."""
+        rows = self._select(None, None, None, limit, None, "id, doc, owner", since=since)
+        docs = []
+        for doc_id, doc, owner in rows:
+            doc["id"] = doc_id
+            if with_owner:
+                doc["owner"] = owner
+            docs.append(doc)
+        return docs
+
+    def _select(self, account: str | None, decision: Decision | str | None, text: str | None,
+                limit: int | None, owner: str | None, columns: str,
+                since: datetime | None = None) -> list[tuple[Any, ...]]:
+        where_sql, params = [], {}
+        if account:
+            where_sql.append("account ILIKE %(account)s")
+            params["account"] = _like(account)
+        if decision:
+            where_sql.append("decision = %(decision)s")
+            params["decision"] = Decision(decision).value
+        if text:
+            where_sql.append(_TEXT_SQL)
+            params["text"] = _like(text)
+        if since is not None:
+            where_sql.append("created_at >= %(since)s")
+            params["since"] = _utc(since)
+        self.conn  # noqa: B018 - learn the member's teams
+        # One index-ordered scan per scope (own rows; each team led), merged: with a
+        # limit, each reads only its newest rows. Row-level security still applies.
+        if owner is not None:
+            scopes = ["owner = %(owner)s"]
+            params["owner"] = owner
+        elif limit is None or not self.lead_teams:
+            scopes = [self._mine()]
+        else:
+            params["led"] = list(self.lead_teams)
+            scopes = ["owner = current_user AND team <> ALL(%(led)s)"]
+            for n, team in enumerate(self.lead_teams):
+                scopes.append(f"team = %(team{n})s")
+                params[f"team{n}"] = team
+        tail = _ORDER + (" LIMIT %(limit)s" if limit is not None else "")
+        if limit is not None:
+            params["limit"] = max(0, int(limit))
+        parts = [
+            f"SELECT created_at AS sort_at, {columns} FROM triage.escalations "
+            f"WHERE {' AND '.join([scope, *where_sql])} {tail}"
+            for scope in scopes
+        ]
+        query = parts[0] if len(parts) == 1 else (
+            "SELECT * FROM (" + " UNION ALL ".join(f"({p})" for p in parts) + ") s "
+            + tail.replace("created_at", "sort_at"))
+        rows = self._run(lambda cur: cur.execute(query, params).fetchall())
+        return [row[1:] for row in rows]
+
+    def _mine(self) -> str:
+        """An explicit filter that equals row-level security's for a member who leads no
+        team, so the planner can use the (owner, …) indexes."""
+        self.conn  # noqa: B018
+        return "true" if self.lead_teams else "owner = current_user"
+
+    def signature(self) -> tuple[Any, ...]:
+        """Changes whenever what this member sees does (a save, an event, a delete):
+        for screens that keep what they read."""
+        return tuple(self._run(lambda cur: cur.execute(
+            f"SELECT count(*), max(updated_at), max(id) FROM triage.escalations "
+            f"WHERE {self._mine()}").fetchone()))
+
+    def exists(self) -> bool:
+        """The server is reachable and this member may use it (else TeamServerError)."""
+        self.conn  # noqa: B018
+        return True
+
+    def check(self) -> int:
+        """Read and validate every escalation this member can see; returns how many."""
+        rows = self._run(lambda cur: cur.execute("SELECT id, doc FROM triage.escalations")
+                         .fetchall())
+        for doc_id, doc in rows:
+            _assessment(doc_id, doc)
+        return len(rows)
+
+    _FOLLOWUP = ("status = 'resolved' AND decision <> 'handle-yourself' "
+                 "AND doc->>'checkin_done_at' IS NULL")
+
+    def followup_documents(self) -> list[dict[str, Any]]:
+        """Resolved escalations whose check-in is not done (documents, newest first)."""
+        rows = self._run(lambda cur: cur.execute(
+            f"SELECT id, doc FROM triage.escalations WHERE {self._mine()} AND "
+            f"{self._FOLLOWUP} {_ORDER}").fetchall())
+        return [{**doc, "id": doc_id} for doc_id, doc in rows]
+
+    def followups(self) -> list[Assessment]:
+        """The same as assessments, the soonest due first."""
+        pending = [_assessment(d["id"], d) for d in self.followup_documents()]
+        return sorted(pending, key=lambda a: (a.checkin_due_at, a.id or 0))
+
+    def events(self, doc_id: int) -> list[dict[str, Any]]:
+        """The escalation's timeline, oldest first: {at, kind, text, data, author}."""
+
+        def fn(cur: Any) -> list[dict[str, Any]] | None:
+            if cur.execute("SELECT 1 FROM triage.escalations WHERE id = %s",
+                           (doc_id,)).fetchone() is None:
+                return None
+            rows = cur.execute("SELECT at, kind, text, data, owner FROM triage.events "
+                               "WHERE escalation_id = %s ORDER BY at, id", (doc_id,)).fetchall()
+            return [{"at": r[0], "kind": r[1], "text": r[2], "data": r[3], "author": r[4]}
+                    for r in rows]
+
+        found = self._run(fn)
+        if found is None:
+            raise self._unknown(doc_id)
+        return found
+
+    # ------------------------------------------------------------------ writing
+
+    def _team_for(self, team: str | None) -> str:
+        self.conn  # noqa: B018
+        if team is None:
+            if len(self.teams) == 1:
+                return self.teams[0]
+            raise TeamServerError(
+                f"{self.user} is in several teams ({', '.join(self.teams)}): say which one")
+        if team not in self.teams:
+            raise TeamServerError(f"{self.user} is not a member of team {team}")
+        return team
+
+    def add(self, a: Assessment, team: str | None = None, origin: str | None = None) -> Assessment:
+        """Save a new escalation (owned by this member, in their team) with its 'created'
+        event; returns it with its server id. ``origin``: a key naming where it came from
+        (a pushed local record): adding the same origin again returns the stored one."""
+        return self.add_many([a], team, [origin])[0]
+
+    def add_many(self, items: Iterable[Assessment], team: str | None = None,
+                 origins: Iterable[str | None] | None = None) -> list[Assessment]:
+        """Save several in one transaction (ids in the given order)."""
+        from psycopg.types.json import Jsonb
+
+        team = self._team_for(team)
+        batch = list(items)
+        keys = list(origins) if origins is not None else [None] * len(batch)
+        if len(keys) != len(batch):
+            raise ValueError("one origin per assessment")
+        rows = []
+        for a in batch:
+            if not isinstance(a, Assessment) or not isinstance(a.created_at, datetime):
+                raise TeamServerError(f"not saved: not an assessment: {a!r:.80}")
+            doc = stored_doc(replace(a, created_at=_utc(a.created_at)), 0)
+            del doc["id"]
+            rows.append((a, doc))
+
+        def fn(cur: Any) -> list[Assessment]:
+            saved = []
+            for (a, doc), origin in zip(rows, keys):
+                row = cur.execute(
+                    "INSERT INTO triage.escalations (team, account, created_at, decision, total, "
+                    "issue_type, status, origin, doc) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (owner, origin) DO NOTHING RETURNING id",
+                    (team, a.account, doc["created_at"], doc["decision"], doc["total"],
+                     doc["issue_type"], initial_status(a), origin, Jsonb(doc))).fetchone()
+                if row is None:  # pushed before: the stored one
+                    old = cur.execute("SELECT id, doc FROM triage.escalations "
+                                      "WHERE owner = current_user AND origin = %s",
+                                      (origin,)).fetchone()
+                    saved.append(_assessment(old[0], old[1]))
+                    continue
+                cur.execute(
+                    "INSERT INTO triage.events (escalation_id, team, at, kind, data) "
+                    "VALUES (%s, %s, %s, 'created', %s)",
+                    (row[0], team, doc["created_at"],
+                     Jsonb({"total": doc["total"], "decision": doc["decision"]})))
+                saved.append(replace(a, id=row[0], created_at=_utc(a.created_at)))
+            return saved
+
+        return self._run(fn)
+
+    def append_event(self, doc_id: int, kind: str, text: str = "",
+                     data: dict[str, Any] | None = None, at: datetime | None = None,
+                     expected_version: int | None = None, status: str | None = None,
+                     assessment: Assessment | None = None) -> int:
+        """Add one event to an escalation this member owns; returns its new version.
+
+        ``expected_version``: the version the caller read (StaleEditError if it moved on);
+        ``status``/``assessment``: the escalation's new status and document, if the event
+        changes them (a re-score replaces the scores; the timeline keeps the old ones)."""
+        if kind not in EVENT_KINDS:
+            raise TeamServerError(f"unknown event kind {kind!r}")
+
+        def change(a: Assessment) -> tuple[Assessment | None, str | None]:
+            return (replace(assessment, id=doc_id) if assessment else None), status
+
+        return self._modify(doc_id, change, kind, text, data or {}, at, expected_version)[1]
+
+    def resolve(self, doc_id: int, satisfaction: int, note: str = "",
+                now: datetime | None = None, expected_version: int | None = None) -> Assessment:
+        """Resolved, with the customer's satisfaction (1-5)."""
+        if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) \
+                or not 1 <= satisfaction <= 5:
+            raise TeamServerError(f"satisfaction must be 1-5, got {satisfaction!r}")
+        when = _utc(now or datetime.now(timezone.utc))
+
+        def change(a: Assessment) -> tuple[Assessment, str]:
+            if a.resolved_at is not None:
+                raise TeamServerError(
+                    f"escalation {doc_id} was already resolved on "
+                    f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})")
+            return replace(a, resolved_at=when, satisfaction=satisfaction,
+                           resolution_note=note), "resolved"
+
+        return self._modify(doc_id, change, "resolved", note, {"satisfaction": satisfaction},
+                            when, expected_version)[0]
+
+    def checkin(self, doc_id: int, now: datetime | None = None,
+                expected_version: int | None = None, note: str = "") -> Assessment:
+        """The post-escalation check-in is done: the escalation is closed."""
+        when = _utc(now or datetime.now(timezone.utc))
+
+        def change(a: Assessment) -> tuple[Assessment | None, str | None]:
+            if a.resolved_at is None:
+                raise TeamServerError(
+                    f"escalation {doc_id} is not resolved yet: the check-in follows the "
+                    f"resolution (triage resolve {doc_id} --satisfaction N)")
+            if not Decision(a.decision).escalates:
+                raise TeamServerError(f"escalation {doc_id} was handled without escalating: "
+                                      "no post-escalation check-in is due")
+            if a.checkin_done_at is not None:
+                raise _Unchanged
+            return replace(a, checkin_done_at=when), "closed"
+
+        try:
+            return self._modify(doc_id, change, "checked-in", note, {}, when, expected_version)[0]
+        except _Unchanged:
+            return self.get(doc_id)
+
+    def _modify(self, doc_id: int,
+                change: Callable[[Assessment], tuple[Assessment | None, str | None]],
+                kind: str, text: str, data: dict[str, Any], at: datetime | None,
+                expected_version: int | None) -> tuple[Assessment, int]:
+        """Lock the row, check owner and version, apply ``change``, bump the version and
+        append the event, in one transaction."""
+        from psycopg.types.json import Jsonb
+
+        when = _utc(at or datetime.now(timezone.utc))
+
+        def fn(cur: Any) -> tuple[Assessment, int]:
+            row = cur.execute(
+                "SELECT version, team, doc FROM triage.escalations "
+                "WHERE id = %s AND owner = current_user FOR UPDATE", (doc_id,)).fetchone()
+            if row is None:
+                raise self._not_changeable(cur, doc_id)
+            version, team, doc = row
+            if expected_version is not None and version != expected_version:
+                raise StaleEditError(
+                    f"escalation {doc_id} changed since you read it (version {expected_version}, "
+                    f"now {version}): reload it and try again; nothing was saved")
+            current = _assessment(doc_id, doc)
+            new, status = change(current)
+            sets, params = ["version = version + 1", "updated_at = now()"], []
+            if new is not None:
+                new_doc = stored_doc(replace(new, id=doc_id), doc_id)
+                del new_doc["id"]
+                sets += ["doc = %s", "account = %s", "decision = %s", "total = %s",
+                         "issue_type = %s"]
+                params += [Jsonb(new_doc), new.account, new_doc["decision"], new_doc["total"],
+                           new_doc["issue_type"]]
+                current = replace(new, id=doc_id)
+            if status is not None:
+                sets.append("status = %s")
+                params.append(status)
+            version = cur.execute(
+                f"UPDATE triage.escalations SET {', '.join(sets)} WHERE id = %s RETURNING version",
+                (*params, doc_id)).fetchone()[0]
+            cur.execute("INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
+                        "VALUES (%s, %s, %s, %s, %s, %s)",
+                        (doc_id, team, when, kind, text, Jsonb(data)))
+            return current, version
+
+        return self._run(fn)
+
+    def delete(self, doc_id: int) -> None:
+        """Remove one of this member's own escalations (its timeline goes with it)."""
+
+        def fn(cur: Any) -> None:
+            if cur.execute("DELETE FROM triage.escalations WHERE id = %s AND owner = current_user "
+                           "RETURNING id", (doc_id,)).fetchone() is None:
+                raise self._not_changeable(cur, doc_id)
+
+        self._run(fn)
+
+    # ------------------------------------------------------------------ messages
+
+    def _unknown(self, doc_id: int) -> UnknownIdError:
+        info = describe(self.url)
+        return UnknownIdError(f"no escalation #{doc_id} that {self.user or info['user']} "
+                              f"can see on the team server at {where(info)}")
+
+    def _not_changeable(self, cur: Any, doc_id: int) -> TeamServerError | UnknownIdError:
+        row = cur.execute("SELECT owner FROM triage.escalations WHERE id = %s",
+                          (doc_id,)).fetchone()
+        if row is None:
+            return self._unknown(doc_id)
+        return NotYoursError(f"escalation {doc_id} belongs to {row[0]}: only they can change it")
+
+
+class _Unchanged(Exception):
+    pass
+
+
+def _assessment(doc_id: int, doc: dict[str, Any]) -> Assessment:
+    try:
+        return Assessment.validate({**doc, "id": doc_id})
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise TeamServerError(f"escalation {doc_id} on the team server is not a valid "
+                              f"assessment ({_first(exc)})") from None
+
+
+def _first(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _fast_json(conn: Any) -> None:
+    """orjson for jsonb both ways on this connection (the documents are plain JSON)."""
+    import orjson
+    from psycopg.types.json import set_json_dumps, set_json_loads
+
+    set_json_loads(orjson.loads, conn)
+    set_json_dumps(orjson.dumps, conn)
