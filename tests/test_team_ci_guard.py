@@ -24,7 +24,9 @@ def _run_pytest(tmp_path: Path, body: str, **env: str) -> subprocess.CompletedPr
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
          str(tmp_path)],
         capture_output=True, text=True, cwd=tmp_path,
-        env={**base, "PYTHONPATH": str(tests_dir), **env},
+        # no third-party plugin autoloaded (hypothesis, snapshots, xdist): pg_server is
+        # named by the conftest, and the interpreter starts in a fraction of the time
+        env={**base, "PYTHONPATH": str(tests_dir), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env},
     )
 
 
