@@ -68,7 +68,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from ..errors import TriageError
 from .clock import day_of, end_of, start_of, to_utc
-from .engine import add_business_days, business_days_between, evaluate
+from .engine import add_business_days, evaluate
 from .models import Assessment, Scores
 from .rubric import Decision, Dimension, IssueType, Signal
 from .settings import DEFAULT_SETTINGS, Settings
@@ -627,7 +627,7 @@ def update_due_on(state: State, tz: tzinfo | None, settings: Settings) -> date |
     else:
         base = state.stint_from
     days = settings.update_days_for(state.verdict.decision)
-    return None if days is None else add_business_days(day_of(base, tz), days)
+    return None if days is None else business_day_after(day_of(base, tz), days)
 
 
 def stall_moment(state: State, tz: tzinfo | None, settings: Settings
@@ -639,16 +639,23 @@ def stall_moment(state: State, tz: tzinfo | None, settings: Settings
         return None
     days, business = stall
     if business:
-        day = add_business_days(day_of(state.last_progress, tz), days)
+        day = business_day_after(day_of(state.last_progress, tz), days)
         return end_of(day, tz), day
     return state.last_progress + timedelta(days=days), None
 
 
+def business_day_after(day: date, n: int) -> date:
+    """The ``n``-th business day after ``day`` (n ≥ 1): the first day ``d`` with
+    ``business_days_between(day, d) == n``. From a weekday that is
+    ``add_business_days(day, n)``; from a weekend day the next Monday is already the first
+    (``add_business_days`` counts from Monday as day 0)."""
+    return add_business_days(day, n if day.weekday() < 5 else n - 1)
+
+
 def late_day(start: date, threshold: int) -> date:
-    """The first day ``d`` with ``business_days_between(start, d) > threshold``.
-    (``add_business_days`` moves a weekend start to Monday first and counts from there,
-    where ``business_days_between`` already counts that Monday.)"""
-    return add_business_days(start, threshold + (1 if start.weekday() < 5 else 0))
+    """The first day past the two-business-day rule: ``business_days_between(start, d)``
+    exceeds ``threshold``."""
+    return business_day_after(start, threshold + 1)
 
 
 def clocks(esc: Escalation, now: datetime, settings: Settings = DEFAULT_SETTINGS) -> Clocks:
@@ -805,7 +812,7 @@ def update_context(a: Assessment, esc: Escalation, now: datetime,
     news = [c for c in changes
             if c["kind"] in _CUSTOMER_NEWS and c.get("direction") in (None, "up")]
     days = settings.update_days_for(s.verdict.decision)
-    next_on = add_business_days(now.date(), days) if days and s.status not in DONE else None
+    next_on = business_day_after(now.date(), days) if days and s.status not in DONE else None
     return {
         "account": a.account,
         "situation": a.situation,
