@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -174,8 +174,10 @@ class Event:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "at", to_utc(self.at))
-        object.__setattr__(self, "kind", EventKind(self.kind))
+        if self.at.tzinfo is not timezone.utc:
+            object.__setattr__(self, "at", to_utc(self.at))
+        if type(self.kind) is not EventKind:
+            object.__setattr__(self, "kind", EventKind(self.kind))
 
     def to_json(self, data: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {"at": self.at.isoformat(), "kind": self.kind.value,
@@ -191,7 +193,7 @@ class Event:
             at = datetime.fromisoformat(doc["at"])
             text = doc.get("text") or ""
             data = doc.get("data") or {}
-            if not isinstance(text, str) or not isinstance(data, Mapping):
+            if not isinstance(text, str) or not isinstance(data, dict):
                 raise TypeError("text must be a string and data an object")
             return cls(at=at, kind=kind, text=text, data=data)
         except (KeyError, TypeError, ValueError) as exc:
@@ -267,6 +269,7 @@ class State:
     last_at: datetime
 
 
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(State))
 _VERBS = {
     EventKind.CREATED: "create",
     EventKind.ACKNOWLEDGED: "acknowledge",
@@ -332,13 +335,14 @@ def _date(value: Any, what: str) -> date | None:
         raise EscalationError(f"malformed {what} on the timeline: {value!r}") from None
 
 
-def _start(e: Event) -> State:
+def _start(e: Event) -> dict[str, Any]:
+    """Every field of the state after the created event."""
     if e.kind is not EventKind.CREATED:
         raise EscalationError(f"a timeline starts with its created event, not {e.kind}")
     v = Verdict.from_data(e.data.get("verdict"))
     open_since = _date(e.data.get("open_since"), "open-since date")
     escalated = e.at if v.decision.escalates else None
-    return State(
+    return dict(
         status=Status.ESCALATED if escalated else Status.OPEN, verdict=v, totals=(v.total,),
         created_at=e.at, by=_date(e.data.get("by"), "deadline"), open_since=open_since,
         escalated_at=escalated, stint_from=escalated, ack_from=escalated, acknowledged_at=None,
@@ -348,8 +352,8 @@ def _start(e: Event) -> State:
     )
 
 
-def _step(s: State, e: Event) -> State:
-    """The state after ``e``, or EscalationError when ``e`` is not allowed now."""
+def _step(s: State | _Fold, e: Event) -> dict[str, Any]:
+    """The fields ``e`` changes, or EscalationError when ``e`` is not allowed now."""
     kind = e.kind
     if kind is EventKind.CREATED:
         raise EscalationError("cannot create: the timeline already has its created event")
@@ -383,10 +387,10 @@ def _step(s: State, e: Event) -> State:
         change.update(status=Status.RESOLVED, resolved_at=e.at, satisfaction=satisfaction)
     elif kind is EventKind.CHECKED_IN:
         change.update(status=Status.CLOSED, closed_at=e.at)
-    return dataclasses.replace(s, **change)
+    return change
 
 
-def _rescore(s: State, e: Event) -> dict[str, Any]:
+def _rescore(s: State | _Fold, e: Event) -> dict[str, Any]:
     before, after = s.verdict, Verdict.from_data(e.data.get("after"))
     change: dict[str, Any] = {"verdict": after, "totals": (*s.totals, after.total)}
     if s.status in DONE:
@@ -406,23 +410,49 @@ def _rescore(s: State, e: Event) -> dict[str, Any]:
     return change
 
 
+class _Fold:
+    """The state while folding: mutable, so an event costs only the fields it changes
+    (the fold runs once per stored event: 100 000 times for 10 000 escalations)."""
+
+    __slots__ = _STATE_FIELDS
+
+    def __init__(self, created: Event) -> None:
+        for name, value in _start(created).items():
+            setattr(self, name, value)
+
+    def step(self, event: Event) -> None:
+        for name, value in _step(self, event).items():
+            setattr(self, name, value)
+
+    def freeze(self) -> State:
+        return State(**{name: getattr(self, name) for name in _STATE_FIELDS})
+
+
 def replay(events: Iterable[Event]) -> Iterator[tuple[State | None, Event, State]]:
     """(state before, event, state after) for each event, checking every transition."""
-    state: State | None = None
+    acc: _Fold | None = None
+    before: State | None = None
     for event in events:
-        after = _start(event) if state is None else _step(state, event)
-        yield state, event, after
-        state = after
+        if acc is None:
+            acc = _Fold(event)
+        else:
+            acc.step(event)
+        after = acc.freeze()
+        yield before, event, after
+        before = after
 
 
 def fold(events: Iterable[Event]) -> State:
     """The state after all ``events`` (EscalationError if the timeline is not valid)."""
-    state = None
-    for _, _, state in replay(events):
-        pass
-    if state is None:
+    acc: _Fold | None = None
+    for event in events:
+        if acc is None:
+            acc = _Fold(event)
+        else:
+            acc.step(event)
+    if acc is None:
         raise EscalationError("a timeline needs at least its created event")
-    return state
+    return acc.freeze()
 
 
 @dataclass(frozen=True)
