@@ -498,6 +498,21 @@ def test_due_json_has_the_contract_keys() -> None:
     assert item.action == "ack"
 
 
+def test_next_due_lists_the_running_clocks_soonest_first() -> None:
+    esc, _ = start("escalate-with-urgency", by=date(2026, 1, 9))
+    assert [(n.what, n.due) for n in E.next_due(esc, MON)] == [
+        ("acknowledgement", MON + 4 * H), ("stall", MON + 2 * D),  # Wednesday 09:00
+        ("customer update", date(2026, 1, 7)),  # overdue once Wednesday is over
+        ("deadline", date(2026, 1, 9))]
+    closed, _ = in_status("closed")
+    assert E.next_due(closed, MON + D) == []
+    resolved, _ = in_status("resolved")
+    assert [n.what for n in E.next_due(resolved, MON + D)] == ["check-in"]
+    handled, _ = start("handle-yourself")
+    assert [(n.what, n.due) for n in E.next_due(handled, MON)] == [
+        ("re-assessment", date(2026, 1, 8))]
+
+
 def test_show_fields_for_show_json() -> None:
     esc, a = start("escalate-with-urgency")
     esc = esc.apply(E.note_event(MON + H, "called Jane"))

@@ -786,6 +786,40 @@ def due_items(escalations: Iterable[Escalation], now: datetime,
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class NextDue:
+    """One of the escalation's running clocks, for the detail screen's "what is due next"."""
+
+    what: str  # "acknowledgement", "customer update", "stall", "deadline", "re-assessment",
+    #            "check-in"
+    due: date | datetime
+    deadline: datetime  # the instant it is overdue (for "in 3 h" / "2 days late")
+
+
+def next_due(esc: Escalation, now: datetime, settings: Settings = DEFAULT_SETTINGS
+             ) -> list[NextDue]:
+    """Every running clock of the escalation, soonest (or most overdue) first; empty once
+    closed, or resolved without a check-in to do."""
+    c = clocks(esc, now, settings)
+    tz = now.tzinfo
+    found: list[NextDue] = []
+    if c.ack_due is not None:
+        found.append(NextDue(what="acknowledgement", due=c.ack_due, deadline=c.ack_due))
+    if c.next_update_due is not None:
+        found.append(NextDue(what="customer update", due=c.next_update_due,
+                             deadline=end_of(c.next_update_due, tz)))
+    if c.stall_at is not None:
+        found.append(NextDue(what="stall", due=c.stall_on or c.stall_at, deadline=c.stall_at))
+    if c.deadline is not None:
+        found.append(NextDue(what="deadline", due=c.deadline, deadline=end_of(c.deadline, tz)))
+    if c.late_on is not None:
+        found.append(NextDue(what="re-assessment", due=c.late_on,
+                             deadline=start_of(c.late_on, tz)))
+    if c.checkin_due is not None:
+        found.append(NextDue(what="check-in", due=c.checkin_due, deadline=c.checkin_due))
+    return sorted(found, key=lambda n: n.deadline)
+
+
 def show_fields(esc: Escalation, now: datetime, settings: Settings = DEFAULT_SETTINGS
                 ) -> dict[str, Any]:
     """What ``show --json`` adds to the assessment object."""
