@@ -6,6 +6,7 @@ tables in the code."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -774,6 +775,8 @@ def test_review_figures() -> None:
     assert review.median_days_to_resolve == pytest.approx(3.4)
     assert (review.satisfaction_rated, review.satisfaction_average) == (1, 5.0)
     assert build_escalation_review([one, two, three], now, period_days=0).escalations == 0
+    dumped = json.loads(json.dumps(review.model_dump(mode="json")))  # stats --json
+    assert dumped["ack_by_route"][0]["issue_type"] == "product-defect"
 
 
 def test_review_counts_a_rescore_into_handle_yourself_as_a_de_escalation() -> None:
