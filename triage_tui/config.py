@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
+from datetime import datetime
 from pathlib import Path
 
 from .domain.settings import Settings
@@ -43,11 +45,28 @@ def load_settings(path: Path | None = None) -> Settings:
             key = f"{key}.{field}" if key != "(top level)" else field
             msg = rest
         raise ConfigError(f"config file {path}: {key}: {msg}") from None
-    if settings.template is not None:
-        template = settings.template.expanduser()
+    for key in ("template", "update_template"):  # the brief's and the customer update's
+        template = getattr(settings, key)
+        if template is None:
+            continue
+        template = template.expanduser()
         if not template.is_absolute():
             template = path.parent / template
         if not template.is_file():
-            raise ConfigError(f"config file {path}: template: no such file {template}")
-        settings = dataclasses.replace(settings, template=template)
+            raise ConfigError(f"config file {path}: {key}: no such file {template}")
+        settings = dataclasses.replace(settings, **{key: template})
     return settings
+
+
+NOW_ENV = "TRIAGE_NOW"
+
+
+def current_time() -> datetime:
+    """Now (aware, local time zone), or $TRIAGE_NOW (ISO 8601) when it is set: every
+    command and the TUI take their time from here."""
+    from .domain.clock import current_time as domain_now
+
+    try:
+        return domain_now(os.environ.get(NOW_ENV))
+    except ValueError as exc:
+        raise ConfigError(f"{NOW_ENV}: {exc}") from None

@@ -21,6 +21,17 @@ from datetime import datetime, timedelta, timezone
 from statistics import mean, median
 from typing import Iterable, Literal, Protocol, Sequence
 
+from .clock import start_of
+from .escalation import (
+    WORKING,
+    Escalation,
+    EventKind,
+    Status,
+    clocks,
+    replay,
+    stall_moment,
+    update_due_on,
+)
 from .models import Model
 from .rubric import (
     BAND_BY_DECISION,
@@ -31,6 +42,7 @@ from .rubric import (
     IssueType,
     WarningCode,
 )
+from .settings import DEFAULT_SETTINGS, Settings
 
 TREND_TOLERANCE = 0.10  # a change under 10 % between quarters is "steady"
 
@@ -287,4 +299,130 @@ def build_review(
         followups=followups,
         followups_overdue=sum(f.overdue for f in followups),
         calibration=calibration,
+    )
+
+
+# --- escalations that live: what the timeline adds to the review ---------------------
+# Counted per escalation (one per saved assessment, however often it was re-scored),
+# over the escalations created in the period that were ever escalated.
+
+
+@dataclass(kw_only=True)
+class RouteAck(Model):
+    """Time for the routed team to acknowledge, per issue type (its route)."""
+
+    issue_type: IssueType
+    route: str
+    acknowledged: int
+    median_hours: float | None
+    late: int  # acknowledged after its clock ran out
+
+
+@dataclass(kw_only=True)
+class EscalationReview(Model):
+    generated_at: datetime
+    period_days: int | None
+    escalations: int  # ever escalated; a re-score never counts twice
+    ack_by_route: list[RouteAck]
+    updates: int  # customer updates logged while escalated
+    updates_on_time: int  # … on or before the day they were due
+    updates_missed: int  # updates overdue now
+    updates_on_time_pct: float | None  # on time / (logged + overdue now)
+    stalled: int  # escalations that stalled at least once (or are stalled now)
+    stall_rate_pct: float | None
+    de_escalations: int  # moves back to the CSM (by hand or by a re-score down)
+    rescores_up: int  # by total
+    rescores_down: int
+    rescores_steady: int
+    escalated_later: int  # opened as handle-it-yourself, escalated afterwards
+    median_days_to_escalate: float | None  # from opened (open_since if given) to escalated
+    median_days_to_resolve: float | None  # from escalated to resolved
+    satisfaction_rated: int
+    satisfaction_average: float | None
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def build_escalation_review(
+    escalations: Iterable[Escalation], now: datetime,
+    settings: Settings = DEFAULT_SETTINGS, period_days: int | None = None,
+) -> EscalationReview:
+    """The timeline's figures for the escalations created in the last ``period_days``."""
+    now = _utc(now)
+    tz = now.tzinfo
+    since = now - timedelta(days=period_days) if period_days is not None else None
+    chosen = [e for e in escalations if e.state.escalated_at is not None
+              and (since is None or e.state.created_at >= since)]
+
+    ack_hours: dict[IssueType, list[float]] = defaultdict(list)
+    ack_late: dict[IssueType, int] = defaultdict(int)
+    updates = on_time = missed = stalled = de_escalations = 0
+    up = down = steady = later = 0
+    to_escalate: list[float] = []
+    to_resolve: list[float] = []
+    ratings: list[int] = []
+    for esc in chosen:
+        did_stall = False
+        for before, event, after in replay(esc.events):
+            if before is None:
+                continue
+            if before.status in WORKING:
+                stall = stall_moment(before, tz, settings)
+                did_stall |= stall is not None and event.at >= stall[0]
+            if event.kind is EventKind.ACKNOWLEDGED and before.ack_from is not None:
+                issue_type = before.verdict.issue_type
+                hours = (event.at - before.ack_from).total_seconds() / 3600
+                ack_hours[issue_type].append(hours)
+                ack_late[issue_type] += hours > settings.ack_hours_for(issue_type)
+            elif event.kind is EventKind.UPDATE and before.status in WORKING:
+                due = update_due_on(before, tz, settings)
+                updates += 1
+                on_time += due is None or event.at.astimezone(tz).date() <= due
+            elif event.kind is EventKind.RESCORED:
+                delta = after.verdict.total - before.verdict.total
+                up, down, steady = up + (delta > 0), down + (delta < 0), steady + (delta == 0)
+            if after.status is Status.DE_ESCALATED and before.status is not Status.DE_ESCALATED:
+                de_escalations += 1
+        state = esc.state
+        now_clocks = clocks(esc, now, settings)
+        did_stall |= now_clocks.stalled
+        stalled += did_stall
+        if now_clocks.next_update_due is not None and now.date() > now_clocks.next_update_due:
+            missed += 1
+        escalated_at = state.escalated_at or state.created_at  # (chosen: never None)
+        later += escalated_at > state.created_at
+        opened = start_of(state.open_since, tz) if state.open_since else state.created_at
+        to_escalate.append(max(0.0, _days(escalated_at - opened)))
+        if state.resolved_at is not None:
+            to_resolve.append(max(0.0, _days(state.resolved_at - escalated_at)))
+            if state.satisfaction is not None:
+                ratings.append(state.satisfaction)
+
+    return EscalationReview(
+        generated_at=now,
+        period_days=period_days,
+        escalations=len(chosen),
+        ack_by_route=[
+            RouteAck(issue_type=t, route=settings.route_to(t), acknowledged=len(ack_hours[t]),
+                     median_hours=_round(median(ack_hours[t])) if ack_hours[t] else None,
+                     late=ack_late[t])
+            for t in IssueType
+        ],
+        updates=updates,
+        updates_on_time=on_time,
+        updates_missed=missed,
+        updates_on_time_pct=_pct(on_time, updates + missed),
+        stalled=stalled,
+        stall_rate_pct=_pct(stalled, len(chosen)),
+        de_escalations=de_escalations,
+        rescores_up=up,
+        rescores_down=down,
+        rescores_steady=steady,
+        escalated_later=later,
+        median_days_to_escalate=_round(median(to_escalate)) if to_escalate else None,
+        median_days_to_resolve=_round(median(to_resolve)) if to_resolve else None,
+        satisfaction_rated=len(ratings),
+        satisfaction_average=_round(mean(ratings)) if ratings else None,
     )
