@@ -564,10 +564,12 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from .domain.review import build_review
+    from .domain.review import ReviewItem, build_review
 
     now = datetime.now(timezone.utc)
-    review = build_review(_store(args).all(), now, args.days)
+    # Plain documents, one at a time: no pydantic per record, no second copy of the history.
+    items = [ReviewItem.from_json(doc) for doc in _store(args).each_document()]
+    review = build_review(items, now, args.days)
     if args.json:
         _print_json(review.model_dump(mode="json"))
     else:

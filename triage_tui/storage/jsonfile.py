@@ -32,7 +32,7 @@ import tempfile
 import zlib
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 from tinydb.storages import Storage
@@ -81,6 +81,17 @@ def atomic_write(path: Path, data: bytes | list[bytes | memoryview], *, durable:
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+def read_exactly(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes from ``offset``, in one allocation when the system allows."""
+    data = os.pread(fd, size, offset)
+    if len(data) < size:  # a short read (or the file shrank: the caller sees it changed)
+        more = [data]
+        while size > (got := sum(map(len, more))) and (chunk := os.pread(fd, size - got, offset + got)):
+            more.append(chunk)
+        data = b"".join(more)
+    return data
 
 
 def fsync_dir(directory: Path) -> None:
@@ -187,6 +198,40 @@ class Canonical:
             inner = body[len(BODY_PREFIX) : len(body) - len(_TAIL)] if body != EMPTY_BODY else b""
             self._lines = inner.split(SEP) if inner else []
         return self._lines
+
+    def each_line(self) -> Iterator[memoryview]:
+        """Every record line, oldest first, as views into the body (nothing copied)."""
+        if self._lines is not None:
+            yield from map(memoryview, self._lines)
+            return
+        body = self.body
+        view = memoryview(body)
+        start, end = len(BODY_PREFIX), len(body) - len(_TAIL)
+        while start < end:
+            newline = body.find(b"\n", start, end)
+            if newline < 0:
+                yield view[start:end]
+                return
+            yield view[start : newline - 1]  # before the "," of the separator
+            start = newline + 1
+
+    def lines_with(self, needle: bytes, without: bytes | None = None) -> list[bytes]:
+        """The record lines holding ``needle`` and not ``without`` (oldest first), found
+        without splitting the others out of the body."""
+        if self._lines is not None:
+            return [line for line in self._lines
+                    if needle in line and (without is None or without not in line)]
+        body, found = self.body, []
+        floor, end = len(BODY_PREFIX), len(body) - len(_TAIL)
+        at = body.find(needle, floor, end)
+        while at >= 0:
+            start = body.rfind(b"\n", floor - 1, at) + 1
+            stop = body.find(b"\n", at, end)
+            stop = end if stop < 0 else stop - 1
+            if without is None or body.find(without, start, stop) < 0:
+                found.append(body[start:stop])
+            at = body.find(needle, stop, end)
+        return found
 
     def tail(self, n: int) -> list[bytes]:
         """The last ``n`` record lines (oldest first), found from the end of the body."""

@@ -64,6 +64,7 @@ from .jsonfile import (
     line_doc,
     line_id,
     record_line,
+    read_exactly,
     remove_stale_temps,
 )
 from .migrations import MigrationError, doc_version, migrate
@@ -128,12 +129,17 @@ def _validate(doc: dict[str, Any]) -> Assessment:
     return Assessment.model_validate(doc)
 
 
-def _followup_lines(lines: list[bytes]) -> list[bytes]:
+def _followup_lines(data: Canonical) -> list[bytes]:
     """The lines that may be a pending follow-up (resolved, check-in not done): a byte
     test, so the others are never parsed. Callers check the parsed record (the decision
     cannot be tested on bytes: the what-if texts hold decisions too)."""
-    return [ln for ln in lines
-            if b'"checkin_done_at":null' in ln and b'"resolved_at":null' not in ln]
+    return data.lines_with(b'"checkin_done_at":null', without=b'"resolved_at":null')
+
+
+def _pending(doc: dict[str, Any]) -> bool:
+    """A resolved escalation whose check-in is not done (a stored document)."""
+    return bool(doc.get("resolved_at")) and doc.get("checkin_done_at") is None \
+        and Decision(doc["decision"]).escalates
 
 
 def _line_key(line: bytes) -> tuple[datetime, int]:
@@ -226,9 +232,10 @@ class HistoryStore:
             )
         return st
 
-    def _read_file(self) -> tuple[tuple[int, ...], bytes] | None:
-        """(signature, content) of the file, or None if there is none. The signature is
-        the one of the content read (a file changed in place meanwhile is read again)."""
+    def _read_file(self) -> tuple[tuple[int, ...], bytes, bytes] | None:
+        """(signature, first line, rest) of the file, or None if there is none. The
+        signature is the one of the content read (a file changed in place meanwhile is
+        read again)."""
         for _ in range(3):
             if self._stat() is None:
                 return None
@@ -242,14 +249,16 @@ class HistoryStore:
                 before = os.fstat(fd)
                 if not stat_mod.S_ISREG(before.st_mode):
                     raise StoreError(f"history file {self.path} is {_kind(before)}, not a regular file")
-                try:
-                    data = handle.read()
+                try:  # the rest in one exact allocation: a large file is never held twice
+                    first = os.pread(fd, 4096, 0)
+                    head = first[: first.find(b"\n") + 1]  # b"" if not our layout
+                    rest = read_exactly(fd, before.st_size - len(head), len(head))
                 except OSError as exc:
                     raise StoreError(
                         f"cannot read history file {self.path}: {exc.strerror or exc}"
                     ) from None
                 if _sig(os.fstat(fd)) == _sig(before):
-                    return _sig(before), data
+                    return _sig(before), head, rest
         raise StoreError(f"history file {self.path} kept changing while it was read; try again")
 
     def _snapshot(self, *, fresh: bool = False, locked: bool = False) -> _Snapshot:
@@ -289,20 +298,20 @@ class HistoryStore:
         real = self._real()
         noted = self._notes.lookup(real, _sig(st)) if trust_notes else None
         if noted is not None and noted[1] is not None:  # a foreign file's validated records
-            canon = self._trusted(*_split_head(noted[1]), noted[0])
+            canon = self._trusted(*noted[1], noted[0])
             if canon is not None:
                 return _Snapshot(_sig(st), canon)
         found = self._read_file()
         if found is None:
             return _empty()
-        sig, data = found
+        sig, head, rest = found
         if noted is not None and noted[1] is None and sig == _sig(st):
-            canon = self._trusted(*_split_head(data), noted[0])
+            canon = self._trusted(head, rest, noted[0])
             if canon is not None:
                 return _Snapshot(sig, canon)
-        if not data:
+        if not head and not rest:
             return _Snapshot(sig, _empty().data)  # an empty file is an empty TinyDB
-        canon, own = self._validate_file(data)
+        canon, own = self._validate_file(head + rest)
         self._notes.note(real, sig, canon.meta["crc32"],
                          None if own else [encode_head(canon.meta), canon.body])
         return _Snapshot(sig, canon)
@@ -491,10 +500,35 @@ class HistoryStore:
     def followup_documents(self) -> list[dict[str, Any]]:
         """The documents of :meth:`followups` (any age), newest first, without pydantic."""
         with self._mutex:
-            lines = _followup_lines(self._snapshot().data.lines())
-        return [doc for doc in self._documents(lines)
-                if doc.get("resolved_at") and doc.get("checkin_done_at") is None
-                and Decision(doc["decision"]).escalates]
+            lines = self._pending_lines()
+        return self._documents(lines)
+
+    def _pending_lines(self) -> list[bytes]:
+        """The lines of pending follow-ups: a byte test, then each candidate parsed (and
+        dropped) on its own, so a large history never has all its candidates parsed at once."""
+        try:
+            return [line for line in _followup_lines(self._snapshot().data)
+                    if _pending(line_doc(line))]
+        except (orjson.JSONDecodeError, ValueError, KeyError) as exc:
+            raise self._corrupt(f"has a record that is not an assessment ({exc})") from None
+
+    def each_document(self) -> Iterator[dict[str, Any]]:
+        """Every record as a plain JSON document with its ``"id"``, oldest first, parsed one
+        at a time: for a pass over a large history (the pattern review) that keeps only
+        what it needs of each record. The collector is paused while it runs (see
+        :func:`paused_gc`). Trusted like :meth:`documents`."""
+        with self._mutex:
+            data = self._snapshot().data
+        loads = orjson.loads
+        with paused_gc():
+            for line in data.each_line():
+                cut = bytes(line[:24]).find(b'": ')
+                try:
+                    doc = loads(line[cut + 3 :])
+                    doc["id"] = int(bytes(line[1:cut]))
+                except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+                    raise self._corrupt(f"has a record that is not JSON ({exc})") from None
+                yield doc
 
     def _documents(self, lines: list[bytes]) -> list[dict[str, Any]]:
         """Record lines (oldest first) → documents with their ids, newest first."""
@@ -524,7 +558,7 @@ class HistoryStore:
     def followups(self) -> list[Assessment]:
         """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
         with self._mutex:
-            pending = [self._model(line) for line in _followup_lines(self._snapshot().data.lines())]
+            pending = [self._model(line) for line in self._pending_lines()]
         pending = [a for a in pending if a.followup_pending()]
         return sorted(pending, key=lambda a: (a.checkin_due_at, a.id or 0))
 
@@ -784,11 +818,6 @@ def _json_kind(value: Any) -> str:
         return "null"
     return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
             list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
-
-
-def _split_head(data: bytes) -> tuple[bytes, bytes]:
-    cut = data.find(b"\n") + 1
-    return data[:cut], data[cut:]
 
 
 @functools.cache

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from .jsonfile import Chunks, atomic_write
+from .jsonfile import Chunks, atomic_write, read_exactly
 
 
 class TrustNotes:
@@ -37,8 +37,10 @@ class TrustNotes:
     def _note(self, real: Path) -> Path:
         return self.directory / (hashlib.sha256(os.fsencode(real)).hexdigest()[:32] + ".note")
 
-    def lookup(self, real: Path, sig: tuple[int, ...]) -> tuple[str, bytes | None] | None:
-        """(checksum, canonical copy or None) noted for this exact file, or None."""
+    def lookup(self, real: Path, sig: tuple[int, ...]
+               ) -> tuple[str, tuple[bytes, bytes] | None] | None:
+        """(checksum, canonical copy as (first line, rest) or None) noted for this exact
+        file, or None."""
         try:
             fd = os.open(self._note(real), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
@@ -49,12 +51,17 @@ class TrustNotes:
                 if not stat_mod.S_ISREG(st.st_mode) or st.st_uid != os.getuid() \
                         or st.st_mode & 0o077:
                     return None
-                header = orjson.loads(handle.readline(4096))
+                line = handle.readline(4096)
+                header = orjson.loads(line)
                 if not isinstance(header, dict) or header.get("path") != str(real) \
                         or header.get("sig") != list(sig) \
                         or not isinstance(header.get("crc32"), str):
                     return None
-                copy = handle.read() if header.get("copy") else None
+                copy = None
+                if header.get("copy"):  # the copy's two parts, each read in one allocation
+                    head = handle.readline(4096)
+                    offset = len(line) + len(head)
+                    copy = head, read_exactly(handle.fileno(), st.st_size - offset, offset)
         except (OSError, orjson.JSONDecodeError):
             return None
         return header["crc32"], copy
