@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from pathlib import Path
 
@@ -17,6 +18,8 @@ class ConfigError(TriageError):
 def load_settings(path: Path | None = None) -> Settings:
     path = path or config_path()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or /dev/zero would hang the read
+            raise ConfigError(f"config file {path} is not a regular file")
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()

@@ -13,7 +13,7 @@ import copy
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, date, datetime, timedelta
 from enum import Enum
 from typing import Any, ClassVar, Self
 
@@ -264,7 +264,11 @@ class Assessment(Draft, Evaluation):
         """When the post-escalation check-in is due (resolved escalations only)."""
         if self.resolved_at is None or not self.decision.escalates:
             return None
-        return self.resolved_at + timedelta(hours=CHECKIN_HOURS)
+        try:
+            return self.resolved_at + timedelta(hours=CHECKIN_HOURS)
+        except OverflowError:  # resolved at the calendar's very end (a stored 9999-12-31)
+            return self.resolved_at.replace(year=MAXYEAR, month=12, day=31, hour=23,
+                                            minute=59, second=59)
 
     def followup_pending(self) -> bool:
         return self.checkin_due_at is not None and self.checkin_done_at is None
