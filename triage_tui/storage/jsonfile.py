@@ -13,12 +13,12 @@ The file is plain TinyDB JSON (``TinyDB(path).all()`` reads it), written by us i
 - one record per line, oldest first (by ``created_at``, then id), so the newest N are
   the last N lines and ``history --limit 20`` parses 20 records, not 10 000;
 - ``crc32`` in the first line covers the records that follow (up to the closing
-  ``}}``). A file whose checksum matches is exactly what a triage-tui writer produced,
-  so a save splices one line in without parsing the other records (and, for an append,
-  updates the checksum from the added bytes alone).
-  Any other file (hand-edited, written by TinyDB itself, an older schema) takes the slow
-  path: parsed in full, checked, migrated and validated, then rewritten in this layout
-  by the next save.
+  ``}}``), so a save splices one line in without parsing the other records (and, for an
+  append, updates the checksum from the added bytes alone). The checksum says the layout
+  is intact, not that the records are valid: anyone can recompute it, so the store trusts a
+  file only once it has validated it (see :mod:`.trust`). Any other file (hand-edited,
+  written by TinyDB itself, an older schema) is parsed in full, checked, migrated and
+  validated, and rewritten in this layout by the next save.
 
 Every write goes through :func:`atomic_write`: a temp file in the same directory,
 ``fsync``, ``os.replace`` and an ``fsync`` of the directory. A kill at any instant leaves
@@ -199,20 +199,16 @@ class Canonical:
             self._lines = inner.split(SEP) if inner else []
         return self._lines
 
-    def each_line(self) -> Iterator[memoryview]:
-        """Every record line, oldest first, as views into the body (nothing copied)."""
-        if self._lines is not None:
-            yield from map(memoryview, self._lines)
-            return
+    def spans(self) -> Iterator[tuple[int, int]]:
+        """(start, end) of every record line in :attr:`body`, oldest first, nothing copied."""
         body = self.body
-        view = memoryview(body)
         start, end = len(BODY_PREFIX), len(body) - len(_TAIL)
         while start < end:
             newline = body.find(b"\n", start, end)
             if newline < 0:
-                yield view[start:end]
+                yield start, end
                 return
-            yield view[start : newline - 1]  # before the "," of the separator
+            yield start, newline - 1  # before the "," of the separator
             start = newline + 1
 
     def lines_with(self, needle: bytes, without: bytes | None = None) -> list[bytes]:

@@ -11,12 +11,18 @@
   byte-for-byte and the history starts fresh. A missing file is an empty history; the file
   is created by the first save.
 - Reads need no lock (a reader sees the old or the new file). The store keeps what it read
-  and re-reads only when the file changed on disk (inode, size, mtime), and validates a
-  record with pydantic only when it is handed out as an :class:`Assessment`.
-- Large tables and the pattern review read :meth:`HistoryStore.documents` instead: the
-  records as plain JSON, no pydantic. That is safe because every record line the store
-  keeps was either written by this store from an :class:`Assessment` (the file's checksum
-  proves it) or migrated and validated when the file was read.
+  and re-reads only when the file changed on disk (device, inode, size, mtime_ns, ctime_ns:
+  an edit that keeps the length still changes them).
+- A file is trusted only once validated in full: every record present in full (nothing
+  invented for a missing field), migrated and checked by pydantic, ids unique. That is
+  noted outside the file (:mod:`.trust`), so the next process trusts the same file without
+  validating it again; a file not exactly as noted (or written by someone else, whatever
+  its checksum says) is validated afresh. Anything but a regular file is refused before it
+  is opened; a symlinked file is followed (read, locked and written at its target).
+- Large tables and the pattern review read :meth:`HistoryStore.documents` or
+  :meth:`HistoryStore.each_document` instead: the records as plain JSON, no pydantic. That
+  is safe because every record the store keeps was validated (or written by this store
+  from an :class:`Assessment`).
 """
 
 from __future__ import annotations
@@ -519,13 +525,14 @@ class HistoryStore:
         :func:`paused_gc`). Trusted like :meth:`documents`."""
         with self._mutex:
             data = self._snapshot().data
-        loads = orjson.loads
+        body, loads = data.body, orjson.loads
+        view = memoryview(body)
         with paused_gc():
-            for line in data.each_line():
-                cut = bytes(line[:24]).find(b'": ')
+            for start, end in data.spans():
                 try:
-                    doc = loads(line[cut + 3 :])
-                    doc["id"] = int(bytes(line[1:cut]))
+                    cut = body.index(b'": ', start, end)
+                    doc = loads(view[cut + 3 : end])
+                    doc["id"] = int(body[start + 1 : cut])
                 except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
                     raise self._corrupt(f"has a record that is not JSON ({exc})") from None
                 yield doc
