@@ -39,6 +39,7 @@ TARGETS = {
     "export": (["triage_tui/export.py"],
                ["tests/test_export.py", "tests/test_cli_history.py", "tests/test_cli_assess.py"]),
 }
+COPY = ("triage_tui", "tests", "templates", "pyproject.toml")
 SKIP_FUNCTIONS = {"__repr__"}  # texts nobody asserts on
 FLIP = {ast.Eq: "!=", ast.NotEq: "==", ast.Lt: "<=", ast.LtE: "<", ast.Gt: ">=", ast.GtE: ">",
         ast.In: "not in", ast.NotIn: "in", ast.Is: "is not", ast.IsNot: "is"}
@@ -137,15 +138,22 @@ def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[Mutant
     """(mutant, killed, seconds)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
-        copy = Path(tmp) / "triage_tui"
-        shutil.copytree(ROOT / "triage_tui", copy, ignore=shutil.ignore_patterns("__pycache__"))
+        # A copy of what the tests need, run from there: the copy comes first on sys.path
+        # (the current folder) for pytest and, through PYTHONPATH, for the CLI processes.
+        for name in COPY:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, Path(tmp) / name,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy(source, Path(tmp) / name)
         target = Path(tmp) / mutant.path
         target.write_text(mutant.apply((ROOT / mutant.path).read_text("utf-8")), "utf-8")
         env = dict(os.environ, PYTHONPATH=tmp, PYTHONDONTWRITEBYTECODE="1")
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                "-m", "not slow", *tests]
         try:
-            result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout)
+            result = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, timeout=timeout)
             killed = result.returncode != 0
         except subprocess.TimeoutExpired:
             killed = True  # a hang is noticed
@@ -178,6 +186,13 @@ def main() -> int:
         print(f"{len(mutants)} mutants")
         return 0
     print(f"{len(mutants)} mutants of {', '.join(files)}; tests: {' '.join(tests)}", flush=True)
+    # The tests must pass on the unchanged code, and the copy must be what they import.
+    if run_mutant(Mutant(files[0], 1, 0, 0, "", "none"), tests, args.timeout)[1]:
+        raise SystemExit("the tests fail on the unchanged code: fix that first")
+    broken = Mutant(files[0], 1, 0, len((ROOT / files[0]).read_text("utf-8")),
+                    "raise ImportError('mutated')\n", "module broken")
+    if not run_mutant(broken, tests, args.timeout)[1]:
+        raise SystemExit("a broken module went unnoticed: the tests do not import the copy")
     survivors: list[Mutant] = []
     done = 0
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:

@@ -41,11 +41,16 @@ def test_safe_filename(account: str, name: str) -> None:
 
 
 def test_exports_into_a_folder_never_overwrite_and_never_loop(out: Path) -> None:
-    written = [write_brief(f"brief {i}", out, "Acme", DAY) for i in range(4)]
+    old = os.umask(0o022)  # the usual umask: a brief is readable by others, as any document
+    try:
+        written = [write_brief(f"brief {i}", out, "Acme", DAY) for i in range(4)]
+    finally:
+        os.umask(old)
     assert [p.name for p in written] == [
         "2026-11-22-acme.md", "2026-11-22-acme-2.md", "2026-11-22-acme-3.md",
         "2026-11-22-acme-4.md"]
     assert [p.read_text("utf-8") for p in written] == [f"brief {i}" for i in range(4)]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o644}
     assert resolve_target(out, "Acme", DAY).name == "2026-11-22-acme-5.md"
     assert resolve_target(out, "Other", DAY).name == "2026-11-22-other.md"
 

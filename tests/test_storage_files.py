@@ -14,6 +14,7 @@ import time
 import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -78,29 +79,38 @@ def recrc(content: bytes) -> bytes:
 # ----------------------------------------------------------------------------- shapes
 
 
-ODD_SHAPES = {
-    "null": b"null",
-    "a number": b"5",
-    "an empty list": b"[]",
-    "_default a list": b'{"_default": []}',
-    "_default null": b'{"_default": null}',
-    "record key 0": b'{"_default": {"0": %s}}',
-    "record key -1": b'{"_default": {"-1": %s}}',
-    "record key 01": b'{"_default": {"01": %s}}',
-    "record key with spaces": b'{"_default": {" 1": %s}}',
-    "record null": b'{"_default": {"1": null}}',
-    "NaN inside": b'{"_default": {"1": NaN}}',
-    "deeply nested": b"[" * 100_000 + b"]" * 100_000,
+ODD_SHAPES = {  # the file, and what the one-line message says about it
+    "null": (b"null", "top level is null"),
+    "a number": (b"5", "top level is a number"),
+    "a float": (b"5.5", "top level is a number"),
+    "true": (b"true", "top level is a boolean"),
+    "an empty list": (b"[]", "top level is a list"),
+    "a string": (b'"x"', "top level is a string"),
+    "_default a list": (b'{"_default": []}', "_default table is a list"),
+    "_default null": (b'{"_default": null}', "_default table is null"),
+    "record key 0": (b'{"_default": {"0": %s}}', "record key '0'"),
+    "record key -1": (b'{"_default": {"-1": %s}}', "record key '-1'"),
+    "record key 01": (b'{"_default": {"01": %s}}', "record key '01'"),
+    "record key with spaces": (b'{"_default": {" 1": %s}}', "record key ' 1'"),
+    "record key not ascii": (b'{"_default": {"\xc2\xb2": %s}}', "record key"),
+    "record null": (b'{"_default": {"1": null}}', "record 1 that is not an object"),
+    "NaN inside": (b'{"_default": {"1": NaN}}', "not valid JSON"),
+    "not utf-8": (b'{"_default": {"1": "\xff"}}', "not UTF-8"),
+    "deeply nested": (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+    "a duplicate field": (b'{"_default": {"1": {"account": "a", "account": "b"}}}', "twice"),
+    "another table": (b'{"_default": {}, "users": {}}', "table 'users'"),
+    "foreign meta": (b'{"_meta": {"1": {"app": "x"}}}', "unknown _meta"),
+    "meta not an object": (b'{"_meta": []}', "unknown _meta"),
 }
 
 
 @pytest.mark.parametrize("name", ODD_SHAPES)
 def test_each_odd_shape_is_refused_on_its_own(name: str, store: HistoryStore) -> None:
-    content = ODD_SHAPES[name]
+    content, says = ODD_SHAPES[name]
     if b"%s" in content:
         content = content % orjson.dumps(doc())
     store.path.write_bytes(content)
-    assert_refused(store, content, "triage recover")
+    assert_refused(store, content, "triage recover", says)
 
 
 def test_duplicate_ids_are_refused_and_recover_keeps_the_file_byte_for_byte(
@@ -210,12 +220,14 @@ def test_anything_but_a_regular_file_is_refused_at_once(kind: str, tmp_path: Pat
     else:
         db = Path("/dev/zero")
     store = HistoryStore(db)
+    kind_says = {"fifo": "named pipe", "directory": "a directory", "dev-zero": "a device"}[kind]
     for call in (store.all, store.count, lambda: store.add(make()), store.check, store.recover):
         start = time.monotonic()
         with pytest.raises(StoreError, match="not a regular file") as info:
             call()
         assert time.monotonic() - start < 2
         assert "\n" not in str(info.value) and str(db) in str(info.value)
+        assert kind_says in str(info.value)
     for args in (("history",), SAVE):
         result = _cli(db, *args)  # a hang would raise TimeoutExpired
         assert result.returncode == 2
@@ -504,3 +516,42 @@ def test_the_history_folder_is_created_private(tmp_path: Path) -> None:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "new" / "history.json").stat().st_mode) == 0o600
+
+
+def test_a_short_read_is_completed(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.add_many([make(f"A{i}", NOW + timedelta(minutes=i)) for i in range(30)])
+    real_pread = os.pread
+
+    def stingy(fd: int, size: int, offset: int) -> bytes:  # at most 1000 bytes a call
+        return real_pread(fd, min(size, 1000), offset)
+
+    monkeypatch.setattr(store_module.os, "pread", stingy)
+    monkeypatch.setattr(jsonfile.os, "pread", stingy)
+    fresh = HistoryStore(store.path)
+    assert fresh.count() == 30 and fresh.query(limit=1)[0].account == "A29"
+    assert len(fresh.documents()) == 30
+
+
+def test_a_file_changing_while_it_is_read_is_read_again(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store.add(make("Acme"))
+    real_fstat = os.fstat
+    calls = {"n": 0}
+
+    def bumped(st: os.stat_result, ns: int) -> SimpleNamespace:
+        return SimpleNamespace(**{name: getattr(st, name) for name in (
+            "st_mode", "st_uid", "st_dev", "st_ino", "st_size", "st_mtime_ns")}, st_ctime_ns=ns)
+
+    def moving(fd: int) -> SimpleNamespace:
+        calls["n"] += 1  # the check after the first read sees another ctime: a writer was there
+        return bumped(real_fstat(fd), 7 if calls["n"] == 2 else 1)
+
+    monkeypatch.setattr(store_module.os, "fstat", moving)
+    assert [a.account for a in HistoryStore(store.path).all()] == ["Acme"]
+    assert calls["n"] >= 4  # read twice (and a note looked up)
+
+    monkeypatch.setattr(store_module.os, "fstat",
+                        lambda fd: bumped(real_fstat(fd), time.monotonic_ns()))
+    with pytest.raises(StoreError, match="kept changing"):
+        HistoryStore(store.path).all()
