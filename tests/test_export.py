@@ -111,8 +111,7 @@ def test_a_failed_write_is_an_error_and_leaves_nothing(
     with pytest.raises(ExportError) as info:
         write_brief("text", target, "Acme", DAY, overwrite=overwrite)
     monkeypatch.undo()
-    message = str(info.value)
-    assert "No space left" in message and str(target) in message and "\n" not in message
+    assert str(info.value) == f"cannot export to {target}: No space left on device"
     assert sorted(p.name for p in out.iterdir()) == (["brief.md"] if overwrite else [])
     if overwrite:
         assert target.read_text("utf-8") == "previous"
@@ -134,3 +133,11 @@ def test_a_name_taken_meanwhile_in_a_folder_moves_on_to_the_next(
     path = write_brief("mine", out, "Acme", DAY)
     assert path.name == "2026-11-22-acme-2.md" and path.read_text("utf-8") == "mine"
     assert (out / "2026-11-22-acme.md").read_text("utf-8") == "theirs"
+
+
+def test_a_path_with_a_tilde_is_the_home_folder(out: Path, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    monkeypatch.setenv("HOME", str(out))
+    assert resolve_target(Path("~"), "Acme", DAY) == out / "2026-11-22-acme.md"
+    assert write_brief("x", Path("~/b.md"), "Acme", DAY) == out / "b.md"
+    assert (out / "b.md").read_text("utf-8") == "x"
