@@ -555,3 +555,50 @@ def test_a_file_changing_while_it_is_read_is_read_again(
                         lambda fd: bumped(real_fstat(fd), time.monotonic_ns()))
     with pytest.raises(StoreError, match="kept changing"):
         HistoryStore(store.path).all()
+
+
+# ----------------------------------------------------------------------------- migration
+
+
+V1 = {
+    "schema_version": 1, "account": "Initech", "impact": 4, "value": 3, "time": 5,
+    "capability": 3, "type": "service-failure", "total": 15, "decision": "escalate-with-urgency",
+    "route": "CS leadership + support leadership", "warnings": ["no-deadline"],
+    "situation": "SLA breach", "ask": "A review", "by": None, "comms": "Called",
+    "signals": [], "manager_surprised": False, "open_since": None,
+    "created": "2025-02-05T09:30:00+00:00",
+}
+
+
+def test_a_version_1_record_keeps_its_verdict_and_warning_sentences(store: HistoryStore) -> None:
+    raised = {**V1, "impact": 1, "value": 1, "time": 1, "capability": 1, "total": 4,
+              "decision": "escalate-for-support", "manager_surprised": True, "warnings": []}
+    store.path.write_text(json.dumps({"_default": {"1": V1, "2": raised}}), "utf-8")
+    plain, surprised = HistoryStore(store.path).get(1), HistoryStore(store.path).get(2)
+    assert plain.raised_by_manager_surprise is False
+    assert surprised.raised_by_manager_surprise is True
+    assert surprised.score_decision == "handle-yourself"
+    assert [w.message for w in plain.warnings] == [
+        "No deadline: Say by when you need it: an escalation without a date gets no priority."]
+
+
+@pytest.mark.parametrize("version", [0, -1])
+def test_a_record_of_an_unknown_old_version_is_refused(version: int, store: HistoryStore
+                                                       ) -> None:
+    content = orjson.dumps({"_default": {"1": {**doc(), "schema_version": version}}})
+    store.path.write_bytes(content)
+    assert_refused(store, content, "record 1", f"no migration from schema version {version}")
+
+
+def test_an_empty_table_starts_the_ids_at_one(store: HistoryStore) -> None:
+    store.path.write_bytes(b'{"_default": {}}')
+    assert store.count() == 0 and store.add(make()).id == 1
+
+
+def test_a_path_through_a_file_is_one_line_naming_the_problem(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    store = HistoryStore(blocker / "history.json")
+    with pytest.raises(StoreError) as info:
+        store.all()
+    assert str(info.value) == f"cannot read history file {store.path}: Not a directory"
