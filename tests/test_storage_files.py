@@ -101,6 +101,7 @@ ODD_SHAPES = {  # the file, and what the one-line message says about it
     "another table": (b'{"_default": {}, "users": {}}', "table 'users'"),
     "foreign meta": (b'{"_meta": {"1": {"app": "x"}}}', "unknown _meta"),
     "meta not an object": (b'{"_meta": []}', "unknown _meta"),
+    "a number beyond 64 bits": (b'{"_default": {"1": %s}}', "record 1 that cannot be kept"),
 }
 
 
@@ -108,7 +109,12 @@ ODD_SHAPES = {  # the file, and what the one-line message says about it
 def test_each_odd_shape_is_refused_on_its_own(name: str, store: HistoryStore) -> None:
     content, says = ODD_SHAPES[name]
     if b"%s" in content:
-        content = content % orjson.dumps(doc())
+        record = doc()
+        if name == "a number beyond 64 bits":
+            record["business_days_open"] = 10**20
+            content = content % json.dumps(record).encode()
+        else:
+            content = content % orjson.dumps(record)
     store.path.write_bytes(content)
     assert_refused(store, content, "triage recover", says)
 

@@ -373,7 +373,12 @@ class HistoryStore:
             model = self._checked(doc)
             keyed.append(((_utc(model.created_at), model.id or 0), doc))
         keyed.sort(key=lambda item: item[0])
-        lines = [record_line(doc["id"], doc) for _, doc in keyed]
+        lines = []
+        for _, doc in keyed:
+            try:
+                lines.append(record_line(doc["id"], doc))
+            except orjson.JSONEncodeError as exc:  # e.g. a number beyond 64 bits
+                raise self._corrupt(f"has a record {doc['id']} that cannot be kept ({exc})") from None
         next_id = max([next_id, *(doc["id"] + 1 for _, doc in keyed)])
         meta, chunks = encode(
             body_from_lines(lines),
