@@ -608,3 +608,58 @@ def test_a_path_through_a_file_is_one_line_naming_the_problem(tmp_path: Path) ->
     with pytest.raises(StoreError) as info:
         store.all()
     assert str(info.value) == f"cannot read history file {store.path}: Not a directory"
+
+
+def test_the_duplicate_named_is_the_one_given_twice(store: HistoryStore) -> None:
+    records = [orjson.dumps(doc(f"A{i}", NOW + timedelta(minutes=i))) for i in range(3)]
+    content = (b'{"_default": {"1": ' + records[0] + b', "2": ' + records[1]
+               + b', "2": ' + records[2] + b"}}")
+    store.path.write_bytes(content)
+    assert_refused(store, content, "'2' twice")
+
+
+def test_adding_nothing_changes_nothing(store: HistoryStore) -> None:
+    store.add(make("Acme"))
+    before = store.path.read_bytes()
+    assert store.add_many([]) == []
+    assert HistoryStore(store.path).count() == 1
+    assert [a.account for a in HistoryStore(store.path).all()] == ["Acme"]
+    assert orjson.loads(store.path.read_bytes())["_default"] == orjson.loads(before)["_default"]
+
+
+def test_a_save_is_made_durable(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(jsonfile.os, "fsync", spy)
+    store.add(make("Acme"))
+    assert synced == ["file", "folder"]  # the new file's bytes, then the rename
+    synced.clear()
+    store.recover(now=NOW)  # healthy: nothing moved, nothing synced
+    assert synced == []
+    store.path.write_bytes(b"not json")
+    store.recover(now=NOW)  # the move aside is made durable too
+    assert synced == ["folder"]
+
+
+def test_the_tinydb_storage_creates_a_private_folder(tmp_path: Path) -> None:
+    from tinydb import TinyDB
+
+    old = os.umask(0o022)
+    try:
+        TinyDB(tmp_path / "new" / "db.json", storage=jsonfile.AtomicJSONStorage).insert({"a": 1})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+
+
+def test_the_text_query_searches_the_rationale(store: HistoryStore) -> None:
+    a = make("Acme")
+    a = a.model_copy(update={"rationale": type(a.rationale)(account_value="Renewal in March")})
+    store.add(a)
+    store.add(make("Other", NOW + timedelta(minutes=1)))
+    assert [x.account for x in HistoryStore(store.path).query(text="renewal in march")] == ["Acme"]

@@ -571,7 +571,6 @@ class HistoryStore:
         """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
         with self._mutex:
             pending = [self._model(line) for line in self._pending_lines()]
-        pending = [a for a in pending if a.followup_pending()]
         return sorted(pending, key=lambda a: (a.checkin_due_at, a.id or 0))
 
     def check(self) -> int:
