@@ -55,7 +55,13 @@ def summary_lines(a: Assessment) -> list[str]:
 
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone().strftime(fmt) if moment else ""
+    if not moment:
+        return ""
+    try:
+        moment = moment.astimezone()
+    except (OverflowError, ValueError):  # a stored date at the calendar's edge: as stored
+        pass
+    return moment.strftime(fmt)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
