@@ -81,7 +81,7 @@ def test_history_detail_escape_f4_in_one_burst(tmp_path: Path) -> None:
 
 def test_slider_keys_in_one_burst_land_on_the_focused_slider(tmp_path: Path) -> None:
     """Tab is a priority key and moves focus at once; each slider key must still act on
-    the slider that had focus when it was sent (the Slider's workaround for Textual
+    the slider that had focus when it was sent (the app's workaround for Textual
     issue #6605)."""
     from triage_tui.tui.widgets.slider import Slider
 

@@ -94,21 +94,37 @@ class TriageApp(App[None]):
     # ----------------------------------------------------------------- keys
 
     async def on_event(self, event: events.Event) -> None:
-        """Escape acts at once, in order with the priority keys that follow it.
+        """Run the binding of a key on arrival, against the focus it was typed into.
 
-        Workaround for https://github.com/Textualize/textual/issues/6605 (and #1009): a
-        non-priority binding is resolved only when its key has bubbled back up to the
-        app, against whatever is on screen *then*. In "escape F4" sent in one burst (a
-        tmux script, a fast typist), F4 (priority) switches screens first and the escape
-        that comes back would then act on the new screen. Resolved on arrival instead,
-        through the public `active_bindings`, escape closes what is open first.
+        Workaround for https://github.com/Textualize/textual/issues/6605 (see also #1009
+        and the open PR #6631): Textual resolves a non-priority binding only when its key
+        has bubbled back up to the app, against whatever has focus *then*. In a burst
+        ("tab 5 tab l" on the sliders, "r 4" on the detail screen, "escape F4"; a tmux
+        script or a fast typist) a priority key handled in between has already moved focus
+        or changed screens, and the key would act on the wrong widget. For a focused
+        widget that is not a text field (text fields keep Textual's path so typing stays
+        in order), and for escape, the binding in force is run at once, looked up with
+        the public `active_bindings`.
         """
-        if isinstance(event, events.Key) and not event.is_forwarded and event.key == "escape":
-            active = self.screen.active_bindings.get("escape")
+        if isinstance(event, events.Key) and not event.is_forwarded and (
+            event.key == "escape"
+            or (
+                self.focused is not None
+                and not self._is_text_field(self.focused)
+                and not isinstance(self.screen, ModalScreen)
+            )
+        ):
+            active = self.screen.active_bindings.get(event.key)
             if active is not None and active.enabled:
                 if await self.run_action(active.binding.action, active.node):
                     return
         await super().on_event(event)
+
+    @staticmethod
+    def _is_text_field(widget: object) -> bool:
+        from textual.widgets import Input, TextArea  # TextArea: not before the first frame
+
+        return isinstance(widget, (Input, TextArea))
 
     # ----------------------------------------------------------------- lifecycle
 

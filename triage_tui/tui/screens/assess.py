@@ -358,7 +358,7 @@ class FollowingPrevious(PreviousScores):
 class AssessScreen(Screen[None]):
     """The split screen: the form and its actions; the verdict and the brief beside it."""
 
-    AUTO_FOCUS = "#account"
+    AUTO_FOCUS = None  # the account field, focused in on_mount without scrolling to it
 
     # ctrl+s/o/n are not priority bindings on purpose: they travel through the focused
     # widget's queue, so keys typed just before them (a fast script, a paste) have been
@@ -430,6 +430,9 @@ class AssessScreen(Screen[None]):
             self.watch(slider, "value", partial(self._slider_moved, dim), init=False)
         self._apply(self._draft)
         self._baseline = self._comparable(self._draft)
+        # Already in view: Textual would otherwise centre it ("scroll visible"), moving
+        # the form down by a line or two at 80×24 before anything was typed.
+        self._account.focus(scroll_visible=False)
 
     def on_resize(self, event: events.Resize) -> None:
         # Narrow terminals: compact keys, and below ~84 columns no palette hint (it would
@@ -583,7 +586,7 @@ class AssessScreen(Screen[None]):
         self._set_account_error("")
         self._baseline = self._comparable(self._draft)
         self.query_one("#form", VerticalScroll).scroll_home(animate=False)
-        self._account.focus()
+        self._account.focus(scroll_visible=False)
 
     # ----------------------------------------------------------------- actions
 

@@ -39,24 +39,30 @@ def key_label(key: str) -> str:
 
 
 def _rows(bindings: Iterable[tuple[str, Binding]]) -> list[tuple[str, str]]:
-    """(keys, description) per action, keys of the same action joined: "← / h"."""
-    by_action: dict[tuple[str, str], list[str]] = {}
+    """(keys, description), the keys of one description joined: "← / h"."""
+    by_action: dict[str, list[str]] = {}
     for key, binding in bindings:
         if not binding.description:
             continue
-        keys = by_action.setdefault((binding.action, binding.description), [])
+        keys = by_action.setdefault(binding.description, [])
         label = key_label(key)
         if label not in keys:
             keys.append(label)
-    return [(" / ".join(keys), description) for (_, description), keys in by_action.items()]
+    return [(" / ".join(keys), description) for description, keys in by_action.items()]
 
 
 def key_sections(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The keys of `screen`, in sections: everywhere, this screen, each widget kind."""
+    """The keys of `screen`, in sections: everywhere, this screen, each of this app's
+    widget kinds on it. (Textual's own widgets keep their usual keys: text editing,
+    scrolling; they are not repeated here.)"""
     app = screen.app
-    everywhere, here = [], []
+    everywhere: list[tuple[str, Binding]] = []
+    here: list[tuple[str, Binding]] = []
     for key, active in screen.active_bindings.items():
-        (everywhere if active.node is app else here).append((key, active.binding))
+        if active.node is app:
+            everywhere.append((key, active.binding))
+        elif active.node is screen:
+            here.append((key, active.binding))
     sections = [("Everywhere", _rows(everywhere)), ("On this screen", _rows(here))]
     seen: set[type] = set()
     for widget in screen.walk_children():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from textual import events
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -46,11 +46,10 @@ class Slider(Widget, can_focus=True):
         Binding("home", "set_value(1)", "Lowest", show=False, id="slider.lowest"),
         Binding("end", "set_value(5)", "Highest", show=False, id="slider.highest"),
         *(
-            Binding(str(n), f"set_value({n})", f"Set {n}", show=False, id=f"slider.set{n}")
+            Binding(str(n), f"set_value({n})", "Set the value", show=False, id=f"slider.set{n}")
             for n in range(1, 6)
         ),
     ]
-    _KEYS = BindingsMap(BINDINGS)
 
     value: reactive[int] = reactive(1, init=False)
     """The current value, always clamped to minimum..maximum."""
@@ -98,22 +97,6 @@ class Slider(Widget, can_focus=True):
 
     def watch_value(self, value: int) -> None:
         self.post_message(self.Changed(self, value))
-
-    async def on_key(self, event: events.Key) -> None:
-        """Run the slider's own bindings when the key reaches the slider.
-
-        Workaround for https://github.com/Textualize/textual/issues/6605 (same fix as the
-        open PR #6631 for Input/TextArea): Textual resolves a non-priority binding only
-        when the key has bubbled back up to the app, against whatever has focus *then*.
-        In "tab 5 tab l" sent in one burst (a script in tmux, a fast typist) the second
-        priority Tab has already moved focus when "5" comes back, so the 5 would land on
-        the next slider. Handling the key here, in the slider's own queue, keeps order.
-        """
-        for binding in self._KEYS.key_to_bindings.get(event.key, ()):
-            event.stop()
-            event.prevent_default()
-            await self.run_action(binding.action)
-            return
 
     def action_step(self, delta: int) -> None:
         self.value = self.validate_value(self.value + delta)
