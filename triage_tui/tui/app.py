@@ -86,6 +86,7 @@ class TriageApp(App[None]):
         self._today: tuple[Any, float, Any] | None = None
         self._store: Any = None
         self._store_lock = threading.Lock()
+        self.first_frame_shown = False  # see on_ready
         self.assess: AssessScreen | None = None  # the assess mode's screen, once mounted
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
@@ -130,6 +131,16 @@ class TriageApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def on_ready(self) -> None:
+        """The start-up batch is over: show the first frame, then build what it did not
+        need (see `widgets/deferred.py`)."""
+        from .widgets.deferred import Deferred
+
+        self.first_frame_shown = True
+        self.screen.refresh()
+        for placeholder in self.screen.query(Deferred):
+            placeholder.start()
 
     def today(self):  # -> date
         """The local date, read from the clock at most once a second (it is asked on

@@ -3,7 +3,8 @@
 The first frame holds what a user needs to start: the account field, the four sliders
 (names and rubric text) and the verdict (total, band, decision, route, why, warnings).
 The rest of the form, the previous-assessment panel and the brief preview come in just
-after it with Textual's `Lazy`.
+after it, in `Deferred` placeholders (Textual's `Lazy` idea, timed so the first frame
+reaches the terminal first: see widgets/deferred.py).
 
 The screen keeps one reactive `verdict` (the draft and its evaluation). Every change of
 the form builds the new draft and calls the pure engine (`evaluate`); the verdict panel is
@@ -26,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.lazy import Lazy
+
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
@@ -52,6 +53,7 @@ from ...domain.rubric import (
     Signal,
     Strategic,
 )
+from ..widgets.deferred import Deferred
 from ..widgets.previous import PreviousScores
 from ..widgets.slider import Slider
 from ..widgets.verdict import VerdictPanel
@@ -60,7 +62,11 @@ if TYPE_CHECKING:
     from ...domain.models import Assessment
     from ..app import TriageApp
 
-PREVIEW_DELAY = 0.3  # seconds of quiet before the Markdown preview re-renders
+# Seconds of quiet before the Markdown preview re-renders (rendering Markdown mounts a
+# widget per block: ~50-100 ms that would delay the next key's frame). Sliders are moved
+# in bursts, so the preview waits for them to rest; typed text shows sooner.
+PREVIEW_DELAY = 0.3
+PREVIEW_DELAY_SCORES = 1.0
 
 STRATEGIC_ORDER = (Strategic.NONE, Strategic.MODERATE, Strategic.HIGH)
 
@@ -122,6 +128,8 @@ class DraftDetails(Vertical):
         super().__init__(**kwargs)
         self.settings = settings
         self.errors: dict[str, str] = {}  # field id → why it cannot be read
+        self._shown_errors: dict[str, str] = {}
+        self._hint_key: Any = None
         self._loaded = -1
 
     def compose(self) -> ComposeResult:
@@ -285,13 +293,19 @@ class DraftDetails(Vertical):
     def _show_errors(self) -> None:
         for name in ("open-since", "by"):
             message = self.errors.get(name, "")
-            self._inputs[name].set_class(bool(message), "-invalid")
-            self.query_one(f"#{name}-error", Static).update(
-                _content(f"✗ {message}") if message else ""
-            )
+            if message != self._shown_errors.get(name, ""):
+                self._shown_errors[name] = message
+                self._inputs[name].set_class(bool(message), "-invalid")
+                self.query_one(f"#{name}-error", Static).update(
+                    _content(f"✗ {message}") if message else ""
+                )
         self._inputs["arr"].set_class("arr" in self.errors, "-invalid")
 
     def show_hint(self, draft: Draft) -> None:
+        key = (self.errors.get("arr"), draft.arr, draft.strategic)
+        if key == self._hint_key:
+            return
+        self._hint_key = key
         if "arr" in self.errors:
             hint = _content(f"✗ {self.errors['arr']}", "$error")
         elif draft.arr is not None or draft.strategic is not None:
@@ -318,15 +332,21 @@ class BriefPreview(Vertical):
     def on_mount(self) -> None:
         self._timer: Timer | None = None
         self._text: str | None = None
+        self._draft: Draft | None = None
         self.watch(self.screen, "verdict", self._schedule, init=False)
         self.call_later(self._show_brief)
 
     def _schedule(self, verdict: Verdict | None) -> None:
-        if self._timer is None:
-            self._timer = self.set_timer(PREVIEW_DELAY, self._show_brief)
-        else:
-            self._timer.reset()
-            self._timer.resume()
+        if verdict is None:
+            return
+        last, self._draft = self._draft, verdict.draft
+        scores_only = last is not None and dataclasses.replace(
+            verdict.draft, scores=last.scores, by=last.by
+        ) == last
+        delay = PREVIEW_DELAY_SCORES if scores_only else PREVIEW_DELAY
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self._show_brief)
 
     async def _show_brief(self) -> None:
         from textual.widgets import Markdown
@@ -412,12 +432,12 @@ class AssessScreen(Screen[None]):
                     spec.label, {n: spec.level_text(n, **fmt) for n in range(1, 6)}, id=dim.value
                 )
             self._details = DraftDetails(settings, id="details")  # in the DOM once mounted
-            yield Lazy(self._details)
+            yield Deferred(self._details)
         with VerticalScroll(id="side"):
-            yield VerdictPanel(id="verdict")
+            yield VerdictPanel(settings, self.triage.today, id="verdict")
             # Same account, again: this account's previous scores beside the current ones.
-            yield Lazy(FollowingPrevious(hide_when_empty=True, id="previous"))
-            yield Lazy(BriefPreview(id="preview"))
+            yield Deferred(FollowingPrevious(hide_when_empty=True, id="previous"))
+            yield Deferred(BriefPreview(id="preview"))
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
