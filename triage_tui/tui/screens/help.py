@@ -28,7 +28,7 @@ _KEY_NAMES = {
 }
 
 # How a widget's keys are headed in the help (others by their class name).
-WIDGET_TITLES = {"Slider": "On a slider", "HistoryTable": "In the table"}
+WIDGET_TITLES = {"Slider": "On a slider", "HistoryTable": "In the table", "FilterInput": "In the filter"}
 
 
 def key_label(key: str) -> str:
