@@ -331,49 +331,51 @@ def bench_scale(reps: int, tmp: Path, sizes: tuple[int, ...] = SIZES, screens: b
                 ) -> None:
     """The CLI commands at each size, on the app's own file and on the same documents in
     TinyDB's layout: median time and peak memory of repeated child processes, against the
-    same at 100 in this run. The first command on a file validates it in full and notes it
-    (in the user cache folder); it is run once, untimed, before the repetitions, and
-    reported on its own ("first read")."""
+    same at 100. The sizes take turns run by run (100, 10 000, 50 000, 100, …), so a busy
+    machine slows them alike. The first command on a file validates it in full and notes it
+    (in the user cache folder); it is run once before the repetitions and reported apart."""
     print(f"scale: {' / '.join(f'{n:,}' for n in sizes)} stored assessments, own layout "
-          "and TinyDB layout (ratios against the same at 100)")
+          "and TinyDB layout (ratios against the same at 100, sizes interleaved)")
     env = isolated_env(tmp)
-    base: dict[str, tuple[float, float]] = {}
+    dbs: dict[tuple[int, str], Path] = {}
     for n in sizes:
         own, tiny = tmp / f"master-{n}.json", tmp / f"master-{n}-tinydb.json"
         make_histories(own, tiny, n)
         for layout, master in (("own", own), ("tinydb", tiny)):
-            print(f" {n:>6} assessments, {layout} layout ({master.stat().st_size / 1e6:.1f} MB):",
-                  flush=True)
-            db = tmp / f"h-{n}-{layout}.json"
+            db = dbs[n, layout] = tmp / f"h-{n}-{layout}.json"
             shutil.copy(master, db)
             first = run_child([PY, "-m", "triage_tui", "--db", str(db), "history", "--limit",
                                "20"], env)  # the first read: validates and notes the file
-            if n != sizes[0]:
-                report(f"first read [{layout}] @ {n}", first[0],
-                       base[f"history --limit 20 [{layout}]"][0], None, "history @ 100")
-            for name, args in COMMANDS.items():  # the save last: it rewrites the file
-                cmd = [PY, "-m", "triage_tui", "--db", str(db), *args]
-                runs = [run_child(cmd, env) for _ in range(reps)]  # (a save adds one each)
-                seconds = median([r[0] for r in runs])
-                peak = max(r[1] for r in runs)
-                key = f"{name} [{layout}]"
-                if n == sizes[0]:
-                    base[key] = (seconds, peak)
+            print(f"  first read [{layout}] @ {n} ({master.stat().st_size / 1e6:.1f} MB): "
+                  f"{first[0] * 1000:.0f} ms, {first[1]:.1f} MB", flush=True)
+    for layout in ("own", "tinydb"):
+        for name, args in COMMANDS.items():  # the save last: it rewrites the file
+            runs: dict[int, list[tuple[float, float]]] = {n: [] for n in sizes}
+            for _ in range(reps):
+                for n in sizes:  # (a save adds one record each time)
+                    runs[n].append(run_child(
+                        [PY, "-m", "triage_tui", "--db", str(dbs[n, layout]), *args], env))
+            key = f"{name} [{layout}]"
+            base_s, base_mb = median([r[0] for r in runs[sizes[0]]]), max(
+                r[1] for r in runs[sizes[0]])
+            for n in sizes:
                 budget = BUDGET_10K if n == 10_000 else BUDGET_50K if n == 50_000 else None
-                report(f"{key} @ {n}", seconds, base[key][0], budget, "same @ 100")
-                report_mb(f"{key} @ {n} peak memory", peak, base[key][1],
+                report(f"{key} @ {n}", median([r[0] for r in runs[n]]), base_s, budget,
+                       "same @ 100")
+                report_mb(f"{key} @ {n} peak memory", max(r[1] for r in runs[n]), base_mb,
                           MEMORY_10K if n == 10_000 else None)
-        if screens and n <= 10_000:
+    if screens:
+        base_open = 0.0
+        for n in (n for n in sizes if n <= 10_000):
             db = tmp / f"screen-{n}.json"
-            shutil.copy(own, db)
+            shutil.copy(tmp / f"master-{n}.json", db)
             opened, keys = [], []
             for _ in range(max(3, reps // 2)):
                 o, k = asyncio.run(_history_screen_times(db, "northwind"))
                 opened.append(o)
                 keys.extend(k)
-            if n == sizes[0]:
-                base["history screen open"] = (median(opened), 0.0)
-            report(f"history screen open @ {n}", median(opened), base["history screen open"][0],
+            base_open = base_open or median(opened)
+            report(f"history screen open @ {n}", median(opened), base_open,
                    2.0 if n == 10_000 else None, "same @ 100")
             report(f"filter keystroke @ {n}", median(keys), None, FRAME_60HZ)
 
