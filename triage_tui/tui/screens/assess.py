@@ -330,6 +330,11 @@ class BriefPreview(Vertical):
             self._text = text
             await self.query_one(Markdown).update(text)
 
+    @property
+    def settled(self) -> bool:
+        """The preview shows the brief of the current draft (no re-render pending)."""
+        return self._timer is None and self._text is not None
+
 
 class FollowingPrevious(PreviousScores):
     """This account's previous scores beside the current ones (mounted lazily)."""
