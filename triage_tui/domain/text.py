@@ -88,3 +88,14 @@ def pad(text: str, width: int, *, right: bool = False) -> str:
     """``text`` padded with spaces to ``width`` columns (by display width)."""
     gap = " " * max(width - display_width(text), 0)
     return gap + text if right else text + gap
+
+
+_JSON = {code: f"\\u{code:04x}" for code in _BLOCK}
+
+
+def inert_json(text: str) -> str:
+    """Serialised JSON with every character :func:`inert` would change written as a
+    ``\\u`` escape: the same JSON value (it parses back to the text as typed), and nothing
+    in it can act on a terminal. ``json.dumps`` escapes C0 itself but not DEL, C1, bidi
+    overrides or lone surrogates. Its structural newlines are kept."""
+    return text.translate(_JSON)
