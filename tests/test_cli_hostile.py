@@ -231,6 +231,8 @@ def test_save_and_export_both_done_when_both_can_be(
     (["export", "1", ""], "PATH"),
     (["assess", "--account", "x", *BASE, "--export", ""], "--export"),
     (["assess", "--account", "x", *BASE, "--save", "--export", "  "], "--export"),
+    (["--db", "", "assess", "--account", "x", *BASE, "--save"], "--db"),
+    (["assess", "--db", "", "--account", "x", *BASE, "--save"], "--db"),
 ])
 def test_out_of_range_input_is_one_line(
     capsys: pytest.CaptureFixture[str], db_file: Path, argv: list[str], flag: str
@@ -247,6 +249,20 @@ def test_the_largest_allowed_values_still_work(capsys: pytest.CaptureFixture[str
     assert call(capsys, "assess", "--account", "x", *BASE, "--by", "2999-12-31",
                 "--open-since", "1900-01-01", "--save")[0] == 0
     assert call(capsys, "show", "1")[0] == 0
+
+
+def test_an_unexpected_error_is_still_one_inert_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import triage_tui.cli as cli
+
+    def broken(*_: object) -> int:
+        raise ValueError("boom \x1b[2J\nsecond line")
+
+    monkeypatch.setattr(cli, "cmd_history", broken)
+    code, out, err = call(capsys, "history")
+    assert code == 2 and out == ""
+    assert err == "triage: error: unexpected ValueError: boom ␛[2J␊second line (please report this)\n"
 
 
 def test_out_of_range_numbers_through_the_real_process() -> None:

@@ -105,10 +105,18 @@ def _export_target(text: str) -> str:
     return text
 
 
+def _db_file(text: str) -> str:
+    """``--db``: an empty one (``--db "$UNSET"``) would quietly mean your real history."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a history file, not be empty")
+    return text
+
+
 def _db_parent() -> argparse.ArgumentParser:
     parent = _Parser(add_help=False)
     parent.add_argument(
         "--db",
+        type=_db_file,
         default=argparse.SUPPRESS,
         metavar="PATH",
         help="history file (default: $TRIAGE_DB, else history.json in the user data dir)",
@@ -122,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Escalation triage for Customer Success Managers. "
         "With no command, opens the terminal app.",
     )
-    parser.add_argument("--db", metavar="PATH", default=None, help="history file")
+    parser.add_argument("--db", type=_db_file, metavar="PATH", default=None, help="history file")
     parser.add_argument("--demo", action="store_true",
                         help="use the demo history (demo.json in the user data dir, "
                         "filled with sample assessments on first use) instead of yours")
@@ -611,6 +619,8 @@ def _main(argv: list[str] | None) -> int | Callable[[], int]:
         return _error(f"a date or number is out of range ({exc})")
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: still one line, never a traceback with raw user text
+        return _error(f"unexpected {type(exc).__name__}: {exc} (please report this)")
 
 
 def _error(message: str) -> int:
