@@ -6,10 +6,12 @@
 
 Budgets (README, "Performance"):
   first frame ≤ 1.3× a bare Textual app (Header + Static + Footer)
-  slider keypress → updated score panel ≤ 2× a keypress on a no-op widget
+  slider key → the new total drawn, in process: p95 < 8 ms (tmux figures: tmux_bench.py)
   CLI `assess --json` ≤ 2× `python -c "import pydantic, jinja2, tinydb"`
-  at 10 000 assessments: save and `history --limit 20` ≤ 1.5× their cost at 100,
-  opening the history screen ≤ 2×, one filter keystroke < 16.7 ms (one 60 Hz frame).
+  at 10 000 assessments, on the app's own file and on the same documents in TinyDB's
+  layout: `history --limit 20`, `show`, `stats`, `followups` and a save ≤ 1.5× their
+  median at 100, peak memory ≤ 2×; at 50 000 ≤ 3×; opening the history screen ≤ 2×, one
+  filter keystroke < 16.7 ms (one 60 Hz frame).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def isolated_env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"),
+        XDG_CACHE_HOME=str(tmp / "cache"),
         TRIAGE_CONFIG=str(tmp / "config.toml"), TRIAGE_DB=str(tmp / "history.json"),
         # Child processes start as an installed copy does: with compiled bytecode.
         # (With PYTHONDONTWRITEBYTECODE set and an editable install, every start would
@@ -111,99 +114,104 @@ def bench_startup(reps: int, tmp: Path) -> None:
 # --------------------------------------------------------------------------- keypress
 
 
-async def _press_times(app, keys: list[str], focus, done, warmup: int = 6) -> list[float]:
-    """Per key: from the key entering the app until its effect is there (``done``) and
-    the screen is redrawn (the pending compositor update applied). Polls with sleep(0),
-    not Pilot's idle detection, whose 20 ms steps and per-widget round trips would swamp
-    the figure.
+def _watch_drawn(widget) -> dict[str, object]:
+    """Record when the compositor last drew `widget`, and what it showed (its lines are
+    asked for by the compositor right before the frame is written)."""
+    drawn: dict[str, object] = {"text": "", "at": 0.0}
+    render_lines = widget.render_lines
 
-    "Redrawn" includes every widget the key changed: a widget's refresh reaches the
-    screen as messages (a Prompt to the widget, then an Update to the screen), so the
-    figure waits until no message is pending anywhere on the screen before it applies
-    the compositor update. (Drawing as soon as ``done`` held drew only what had reached
-    the screen by then: not the panel, and with a synchronous handler nothing at all.)"""
+    def recording(crop):
+        lines = render_lines(crop)
+        drawn["text"] = "".join(line.text for line in lines)
+        drawn["at"] = time.perf_counter()
+        return lines
+
+    widget.render_lines = recording  # this instance only
+    return drawn
+
+
+async def _key_times(app, steps, ready, warmup: int = 5) -> list[float]:
+    """Per step (focus, key, text expected on the watched widget): from the key entering
+    the app until the watched widget is drawn showing the text. Focus moves and settling
+    between keys are not timed."""
     from textual import events
 
     times = []
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        focus(app)
-        await pilot.pause()
-        pumps = [app, *app.screen.walk_children(with_self=True)]
-        # Each pump's pending messages (a deque, true while not empty): checked in one
-        # C-level `any`, so a screen with many widgets pays little for being polled.
-        queues = [pump._message_queue.values for pump in pumps]
-        for i, key in enumerate(keys):
+        await ready(pilot)
+        for focus, key, expected, drawn in steps(app):
+            if app.focused is not focus:
+                focus.focus()
+                await pilot.pause(0.3)
+            await pilot.pause(0.05)
             start = time.perf_counter()
-            app._driver.send_message(events.Key(key, None))
-            while not done(app, i):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+            while expected not in drawn["text"]:  # type: ignore[operator]
                 await asyncio.sleep(0)
-            while any(queues):
-                await asyncio.sleep(0)  # the repaints on their way to the screen
-            app.screen._on_timer_update()  # draw what changed
-            times.append(time.perf_counter() - start)
-            await pilot.pause()  # settle before the next key (not timed)
-    return times[warmup:]  # the first keys of a fresh app warm its caches
+            times.append(drawn["at"] - start)  # type: ignore[operator]
+    return times[warmup:]
 
 
 def bench_keypress(presses: int, tmp: Path) -> None:
-    print(f"keypress: {presses} presses in 4 alternating rounds, key → handlers done and "
-          "screen redrawn")
+    print(f"keypress: {presses} keys, key → the new total drawn (a random walk over every "
+          "slider and value), against a key whose binding updates a label")
+    import random
+
     from textual.app import App, ComposeResult
     from textual.binding import Binding
-    from textual.widget import Widget
     from textual.widgets import Footer, Header, Static
 
     from triage_tui.domain.settings import Settings
     from triage_tui.tui.app import make_app
     from triage_tui.tui.widgets.slider import Slider
 
-    class NoOp(Widget, can_focus=True):
-        BINDINGS = [Binding("right", "noop", "noop"), Binding("left", "noop", "noop")]
-        presses = 0
-
-        def action_noop(self) -> None:
-            self.presses += 1
-
     class Bare(App):
+        BINDINGS = [Binding("l", "count", "Count")]
+        count = 0
+
         def compose(self) -> ComposeResult:
             yield Header()
-            yield NoOp()
-            yield Static("hello")
+            yield Static("Count 0", id="label")
             yield Footer()
 
-    rounds = 4  # bare and app alternate, so drift on a shared machine hits both alike
-    keys = ["right", "left"] * (presses // rounds // 2 + 3)  # + 6 warm-up keys per round
+        def action_count(self) -> None:
+            self.count += 1
+            self.query_one("#label", Static).update(f"Count {self.count}")
 
-    panel: dict[str, object] = {}
+    async def bare_ready(pilot) -> None:
+        await pilot.pause(0.3)
 
-    def focus_slider(app) -> None:
-        slider = app.screen.query(Slider).first()
-        slider.value = 3  # so that both right and left change the total
-        slider.focus()
-        panel["total"] = app.screen.query_one("#total")  # looked up once, not per poll
+    def bare_steps(app):
+        label = app.query_one("#label")
+        drawn = _watch_drawn(label)
+        for n in range(1, presses + 6):
+            yield label, "l", f"Count {n}", drawn
 
-    def total_updated(app, i: int) -> bool:
-        # customer impact 3 → 4 → 3 …, the other three at 1: the total is 7 or 6
-        expected = 7 if keys[i] == "right" else 6
-        return f"{expected}/20" in str(panel["total"].render())
+    async def triage_ready(pilot) -> None:
+        while not pilot.app.screen.query("#brief"):  # the deferred parts are in
+            await pilot.pause(0.05)
+        await pilot.pause(1.0)
 
-    def noop_ran(app, i: int) -> bool:
-        return panel["noop"].presses == i + 1
+    def triage_steps(app):
+        rng = random.Random(7)
+        sliders = list(app.screen.query(Slider))
+        drawn = _watch_drawn(app.screen.query_one("#total"))
+        values = [1, 1, 1, 1]
+        for _ in range(presses + 5):
+            dim = rng.randrange(4)
+            target = rng.choice([v for v in range(1, 6) if v != values[dim]])
+            keys = [str(target)]
+            if abs(target - values[dim]) == 1:
+                keys += ["right", "l"] if target > values[dim] else ["left", "h"]
+            values[dim] = target
+            yield sliders[dim], rng.choice(keys), f"Total {sum(values)}/20", drawn
 
-    def focus_noop(app) -> None:
-        panel["noop"] = app.query_one(NoOp)
-        panel["noop"].focus()
-
-    bare: list[float] = []
-    app: list[float] = []
-    for round_ in range(rounds):
-        bare += asyncio.run(_press_times(Bare(), keys, focus_noop, noop_ran))
-        app += asyncio.run(_press_times(
-            make_app(db_path=tmp / f"kp{round_}.json", settings=Settings()), keys,
-            focus_slider, total_updated))
-    report("slider keypress median", median(app), median(bare), 2.0, "no-op widget")
-    report("slider keypress p95", p95(app), p95(bare), 2.0, "no-op widget")
+    bare = asyncio.run(_key_times(Bare(), bare_steps, bare_ready))
+    app = asyncio.run(_key_times(
+        make_app(db_path=tmp / "kp.json", settings=Settings()), triage_steps, triage_ready))
+    report("slider key → total drawn, median", median(app), median(bare), None, "label key")
+    report("slider key → total drawn, p95", p95(app), p95(bare), None, "label key")
+    report("slider key → total drawn, p95 (absolute)", p95(app), None, 0.008)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -229,15 +237,59 @@ def bench_cli(reps: int, tmp: Path) -> None:
 
 # --------------------------------------------------------------------------- scale
 
-SIZES = (100, 1_000, 10_000)
+SIZES = (100, 10_000, 50_000)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+COMMANDS = {
+    "history --limit 20": ["history", "--limit", "20"],
+    "show": ["show", "5"],
+    "stats": ["stats"],
+    "followups": ["followups"],
+    "save (assess --save)": [*ASSESS[:-1], "--save"],
+}
+BUDGET_10K, BUDGET_50K, MEMORY_10K = 1.5, 3.0, 2.0
 
 
-def make_history(path: Path, n: int) -> None:
-    from triage_tui.storage import HistoryStore
-    from triage_tui.storage.demo import demo_assessments
+MAKE = """
+import json, sys
+from datetime import datetime, timezone
+from pathlib import Path
+from triage_tui.storage import HistoryStore
+from triage_tui.storage.demo import demo_assessments
+own, tiny, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+HistoryStore(own, notes=own.parent / "scratch-notes").add_many(
+    demo_assessments(n, datetime(2026, 11, 20, 12, tzinfo=timezone.utc), seed=7))
+# The same documents as TinyDB itself writes them (json.dump: one line, its own key order):
+# the _meta checksum no longer matches, so the app must validate the file.
+tiny.write_text(json.dumps(json.loads(own.read_bytes())), "utf-8")
+"""
 
-    HistoryStore(path).add_many(demo_assessments(n, NOW, seed=7))
+
+def make_histories(own: Path, tiny: Path, n: int) -> None:
+    """Made in a child process: the benchmark's own memory stays small, so the children it
+    forks start small (their peak RSS counts what they inherited before exec)."""
+    subprocess.run([PY, "-c", MAKE, str(own), str(tiny), str(n)], check=True,
+                   env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.stderr and proc.stderr.close()
+    if status != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024  # Linux: KiB
+
+
+def report_mb(name: str, value: float, baseline: float, budget: float | None) -> None:
+    ratio = value / baseline
+    verdict = "" if budget is None else ("ok" if ratio <= budget else "OVER BUDGET")
+    RESULTS.append((name, f"{value:8.1f} MB", f"{baseline:.1f} MB (same @ 100)",
+                    f"{ratio:5.2f}x", f"≤ {budget}x {verdict}" if budget else ""))
+    print(f"  {RESULTS[-1][0]}: {' | '.join(RESULTS[-1][1:])}", flush=True)
 
 
 async def _history_screen_times(db: Path, filter_keys: str) -> tuple[float, list[float]]:
@@ -275,59 +327,57 @@ async def _history_screen_times(db: Path, filter_keys: str) -> tuple[float, list
         return opened, keys
 
 
-def bench_scale(reps: int, tmp: Path) -> None:
-    print("scale: 100 / 1 000 / 10 000 stored assessments (ratios against 100)")
-    from triage_tui.domain.engine import assess
-    from triage_tui.domain.models import Draft, Scores
-    from triage_tui.storage import HistoryStore
-
+def bench_scale(reps: int, tmp: Path, sizes: tuple[int, ...] = SIZES, screens: bool = True
+                ) -> None:
+    """The CLI commands at each size, on the app's own file and on the same documents in
+    TinyDB's layout: median time and peak memory of repeated child processes, against the
+    same at 100. The sizes take turns run by run (100, 10 000, 50 000, 100, …), so a busy
+    machine slows them alike. The first command on a file validates it in full and notes it
+    (in the user cache folder); it is run once before the repetitions and reported apart."""
+    print(f"scale: {' / '.join(f'{n:,}' for n in sizes)} stored assessments, own layout "
+          "and TinyDB layout (ratios against the same at 100, sizes interleaved)")
     env = isolated_env(tmp)
-    base: dict[str, float] = {}
-    for n in SIZES:
-        master = tmp / f"master-{n}.json"
-        make_history(master, n)
-        db = tmp / f"h-{n}.json"
-        shutil.copy(master, db)
-        size_mb = db.stat().st_size / 1e6
-
-        # a save in-process (the app's path): a fresh store, one add
-        draft = Draft(account="Initech", scores=Scores(customer_impact=4, account_value=3))
-        times = []
-        for _ in range(reps):
-            a = assess(draft, now=NOW)
-            t0 = time.perf_counter()
-            HistoryStore(db).add(a)
-            times.append(time.perf_counter() - t0)
-        figures = {"save (store.add)": median(times)}
-
-        # a save through the CLI, and `history --limit 20`
-        save_cmd = [PY, "-m", "triage_tui", "--db", str(db), *ASSESS, "--save"]
-        hist_cmd = [PY, "-m", "triage_tui", "--db", str(db), "history", "--limit", "20"]
-        run_cmd(save_cmd, env), run_cmd(hist_cmd, env)
-        figures["save (CLI assess --save)"] = median([run_cmd(save_cmd, env) for _ in range(reps)])
-        figures["history --limit 20 (CLI)"] = median([run_cmd(hist_cmd, env) for _ in range(reps)])
-
-        # the history screen: open, then filter keystrokes
-        shutil.copy(master, db)
-        opened, keys = [], []
-        for _ in range(max(3, reps // 2)):
-            o, k = asyncio.run(_history_screen_times(db, "northwind"))
-            opened.append(o)
-            keys.extend(k)
-        figures["history screen open"] = median(opened)
-        figures["filter keystroke"] = median(keys)
-
-        print(f" {n:>6} assessments ({size_mb:.1f} MB):")
-        budgets = {"save (store.add)": None, "save (CLI assess --save)": 1.5,
-                   "history --limit 20 (CLI)": 1.5, "history screen open": 2.0}
-        for name, value in figures.items():
-            if n == SIZES[0]:
-                base[name] = value
-            if name == "filter keystroke":
-                report(f"{name} @ {n}", value, None, FRAME_60HZ)
-            else:
-                report(f"{name} @ {n}", value, base[name], budgets[name] if n == SIZES[-1] else None,
+    dbs: dict[tuple[int, str], Path] = {}
+    for n in sizes:
+        own, tiny = tmp / f"master-{n}.json", tmp / f"master-{n}-tinydb.json"
+        make_histories(own, tiny, n)
+        for layout, master in (("own", own), ("tinydb", tiny)):
+            db = dbs[n, layout] = tmp / f"h-{n}-{layout}.json"
+            shutil.copy(master, db)
+            first = run_child([PY, "-m", "triage_tui", "--db", str(db), "history", "--limit",
+                               "20"], env)  # the first read: validates and notes the file
+            print(f"  first read [{layout}] @ {n} ({master.stat().st_size / 1e6:.1f} MB): "
+                  f"{first[0] * 1000:.0f} ms, {first[1]:.1f} MB", flush=True)
+    for layout in ("own", "tinydb"):
+        for name, args in COMMANDS.items():  # the save last: it rewrites the file
+            runs: dict[int, list[tuple[float, float]]] = {n: [] for n in sizes}
+            for _ in range(reps):
+                for n in sizes:  # (a save adds one record each time)
+                    runs[n].append(run_child(
+                        [PY, "-m", "triage_tui", "--db", str(dbs[n, layout]), *args], env))
+            key = f"{name} [{layout}]"
+            base_s, base_mb = median([r[0] for r in runs[sizes[0]]]), max(
+                r[1] for r in runs[sizes[0]])
+            for n in sizes:
+                budget = BUDGET_10K if n == 10_000 else BUDGET_50K if n == 50_000 else None
+                report(f"{key} @ {n}", median([r[0] for r in runs[n]]), base_s, budget,
                        "same @ 100")
+                report_mb(f"{key} @ {n} peak memory", max(r[1] for r in runs[n]), base_mb,
+                          MEMORY_10K if n == 10_000 else None)
+    if screens:
+        base_open = 0.0
+        for n in (n for n in sizes if n <= 10_000):
+            db = tmp / f"screen-{n}.json"
+            shutil.copy(tmp / f"master-{n}.json", db)
+            opened, keys = [], []
+            for _ in range(max(3, reps // 2)):
+                o, k = asyncio.run(_history_screen_times(db, "northwind"))
+                opened.append(o)
+                keys.extend(k)
+            base_open = base_open or median(opened)
+            report(f"history screen open @ {n}", median(opened), base_open,
+                   2.0 if n == 10_000 else None, "same @ 100")
+            report(f"filter keystroke @ {n}", median(keys), None, FRAME_60HZ)
 
 
 # --------------------------------------------------------------------------- main
@@ -337,6 +387,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--only", default="startup,keypress,cli,scale")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
+                        help="scale: numbers of assessments (the first is the baseline)")
+    parser.add_argument("--no-screens", action="store_true",
+                        help="scale: the CLI commands only (no history screen)")
     args = parser.parse_args()
     reps = 5 if args.quick else 15
     only = set(args.only.split(","))
@@ -347,11 +401,12 @@ def main() -> int:
         if "startup" in only:
             bench_startup(reps, tmp)
         if "keypress" in only:
-            bench_keypress(60 if args.quick else 200, tmp)
+            bench_keypress(60 if args.quick else 150, tmp)
         if "cli" in only:
             bench_cli(reps, tmp)
         if "scale" in only:
-            bench_scale(reps, tmp)
+            bench_scale(reps, tmp, tuple(int(x) for x in args.sizes.split(",")),
+                        screens=not args.no_screens)
     print("\nsummary")
     width = max(len(r[0]) for r in RESULTS)
     for name, value, baseline, ratio, budget in RESULTS:

@@ -37,7 +37,7 @@ async def shoot(name: str, size: tuple[int, int], keys: tuple[str, ...] = (), dr
         async with app.run_test(size=size) as pilot:
             for _ in range(100):
                 await pilot.pause()
-                if isinstance(app.screen, AssessScreen) and app.screen._rest_ready:
+                if isinstance(app.screen, AssessScreen) and len(app.screen.query("#situation, #brief")) == 2:  # the lazy parts are in
                     break
             if draft is not None:
                 app.load_draft(draft)

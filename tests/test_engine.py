@@ -177,15 +177,6 @@ def test_route_json_has_to_when_and_teams() -> None:
     }
 
 
-def test_a_route_saved_before_teams_existed_gets_its_teams_from_the_sentence() -> None:
-    from triage_tui.domain.models import Route
-
-    old = Route.validate({"to": "CS leadership + finance", "when": "When x"})
-    assert old.teams == ["CS leadership", "finance"]
-    assert Route.validate({"to": "Product management", "when": "w"}).teams == [
-        "Product management"]
-
-
 @pytest.mark.parametrize(
     ("total", "decision"),
     [(4, "handle-yourself"), (8, "handle-yourself"), (9, "escalate-for-support"),

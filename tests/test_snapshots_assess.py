@@ -41,7 +41,7 @@ async def settle(pilot, draft: Draft | None = None) -> None:
     app = pilot.app
     for _ in range(100):
         await pilot.pause()
-        if isinstance(app.screen, AssessScreen) and app.screen._rest_ready:
+        if isinstance(app.screen, AssessScreen) and len(app.screen.query("#situation, #brief")) == 2:  # the lazy parts are in
             break
     if draft is not None:
         app.load_draft(draft)

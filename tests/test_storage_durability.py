@@ -1,6 +1,8 @@
 """No data loss under fire: kill -9 during saves, concurrent writers, a full disk.
 
-These start real processes (the store in a loop, or the CLI) against one file."""
+These start real processes (the store in a loop, or the CLI) against one file. They run in
+the normal test command; only the longest are marked ``slow`` (``-m "not slow"`` skips those
+two, never the whole file)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,6 @@ from tinydb import TinyDB
 from triage_tui.storage import HistoryStore
 from triage_tui.storage.demo import demo_assessments
 from triage_tui.storage.jsonfile import temp_pattern
-
-pytestmark = pytest.mark.slow
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -71,6 +71,7 @@ def accounts_on_disk(path: Path) -> dict[int, str]:
         db.close()
 
 
+@pytest.mark.slow  # up to 40 writer processes killed mid-save
 def test_kill_9_during_saves_never_breaks_the_file_or_loses_records(tmp_path: Path) -> None:
     path = tmp_path / "history.json"
     store = HistoryStore(path)
@@ -104,6 +105,7 @@ def test_kill_9_during_saves_never_breaks_the_file_or_loses_records(tmp_path: Pa
     assert len(accounts_on_disk(path)) == len(committed) + 1
 
 
+@pytest.mark.slow  # three writer processes, 75 saves
 def test_concurrent_writers_never_lose_each_others_records(tmp_path: Path) -> None:
     path = tmp_path / "history.json"
     go = tmp_path / "go"

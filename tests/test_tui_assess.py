@@ -32,7 +32,7 @@ async def ready(pilot) -> AssessScreen:
     for _ in range(100):
         await pilot.pause()
         screen = app.screen
-        if isinstance(screen, AssessScreen) and screen._rest_ready:
+        if isinstance(screen, AssessScreen) and len(screen.query("#situation, #brief")) == 2:  # the lazy parts are in
             return screen
     raise AssertionError("the assess screen never finished mounting")
 
@@ -545,3 +545,55 @@ async def test_save_refuses_an_unreadable_date(app: TriageApp, db_file: Path) ->
         assert app.focused is screen.query_one("#open-since")
         assert any("open since" in n.message for n in app._notifications)
     assert not db_file.exists()
+
+
+# ----------------------------------------------------------------------------- the lazy parts
+
+
+LOADED = Draft(
+    account="Globex", arr=42000, strategic=None,
+    scores=Scores(customer_impact=4, account_value=2, time_sensitivity=3, csm_capability=5),
+    rationale=Rationale(customer_impact="outage"), issue_type=IssueType.FEATURE_GAP,
+    signals=[Signal.HEALTH_RED], manager_surprised=True, open_since=date(2026, 11, 16),
+    situation="Two days down", ask="Hotfix", by=date(2026, 11, 24), comms="Daily update",
+)
+
+
+@asynctest
+async def test_loaded_draft_is_what_the_fields_show(app: TriageApp) -> None:
+    """After a load, reading the form back gives the loaded draft (every field shows it)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        app.load_draft(LOADED)
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.read_form() == LOADED
+        assert screen.query_one("#situation").text == "Two days down"
+
+
+class _LoadsOnMount(AssessScreen):
+    """Loads a draft in its first step, before the lazily mounted form is there."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.lower_form_was_there = bool(self.query("#situation"))
+        self.first_step = (len(self.query(Slider)), str(self.query_one("#total").render()))
+        self.load_draft(LOADED)
+
+
+@asynctest
+async def test_a_draft_loaded_before_the_lazy_form_is_mounted_fills_it(db_file: Path) -> None:
+    """The first step holds the account, the four sliders and the verdict; the lower form
+    comes in lazily and fills itself from a draft loaded before it was there."""
+
+    class App(TriageApp):
+        MODES = {**TriageApp.MODES, "assess": _LoadsOnMount}
+
+    app = App(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.pause()
+        assert not screen.lower_form_was_there
+        assert screen.first_step == (4, "Total 4/20")
+        assert screen.read_form() == LOADED
+        assert screen.query_one("#situation").text == "Two days down"

@@ -634,7 +634,7 @@ async def test_assess_screen_shows_the_accounts_previous_scores(demo_db: Path) -
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):
             await pilot.pause()
-            if getattr(app.screen, "_rest_ready", False):
+            if len(app.screen.query("#situation, #brief")) == 2:  # the lazy parts are in
                 break
         previous = app.screen.query_one("#previous", PreviousScores)
         assert not previous.display or previous.has_class("-empty")

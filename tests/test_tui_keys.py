@@ -77,3 +77,24 @@ def test_history_detail_escape_f4_in_one_burst(tmp_path: Path) -> None:
             await settle(pilot, lambda: isinstance(app.screen, HistoryScreen))  # detail closed
 
     asyncio.run(run())
+
+
+def test_slider_keys_in_one_burst_land_on_the_focused_slider(tmp_path: Path) -> None:
+    """Tab is a priority key and moves focus at once; each slider key must still act on
+    the slider that had focus when it was sent (the app's workaround for Textual
+    issue #6605)."""
+    from triage_tui.tui.widgets.slider import Slider
+
+    async def run() -> None:
+        app = make_app(db_path=tmp_path / "h.json", settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot, lambda: bool(app.screen.query("#situation")))
+            for key in ("tab", "5", "tab", "l", "l", "l", "tab", "4", "tab", "h", "3"):
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+            sliders = list(app.screen.query(Slider))
+            await settle(pilot, lambda: sliders[3].value == 3)
+            await pilot.pause()
+            assert [s.value for s in sliders] == [5, 4, 4, 3]
+            assert "16/20" in str(app.screen.query_one("#total").render())
+
+    asyncio.run(run())

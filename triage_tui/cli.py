@@ -496,9 +496,12 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.review import build_review
+    from .readmodel import row_from_doc
 
     now = datetime.now(timezone.utc)
-    review = build_review(_store(args).all(), now, None if args.all else args.days)
+    # Plain documents, one at a time: no pydantic per record, no second copy of the history.
+    rows = [row_from_doc(doc) for doc in _store(args).each_document()]
+    review = build_review(rows, now, None if args.all else args.days)
     if args.json:
         _print_json(review.to_dict(json_safe=True))
     else:

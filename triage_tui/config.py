@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ def load_settings(path: Path | None = None) -> Settings:
     named = path is not None or bool(os.environ.get(CONFIG_ENV))
     path = path or config_path()
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or /dev/zero would hang the read
+            raise ConfigError(f"config file {path} is not a regular file")
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if named:

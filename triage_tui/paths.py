@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir
 
 APP_NAME = "triage-tui"
 DB_ENV = "TRIAGE_DB"
@@ -14,6 +15,11 @@ CONFIG_ENV = "TRIAGE_CONFIG"
 
 def data_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (notes of validated history files)."""
+    return Path(user_cache_dir(APP_NAME, appauthor=False))
 
 
 def default_db_path() -> Path:
@@ -34,6 +40,14 @@ def config_path() -> Path:
     return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 
+def private_dir(path: Path) -> Path:
+    """``path``, created if missing as a folder only this user can enter (0700)."""
+    with suppress(OSError):  # reported by whoever then fails to use it
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
 def state_path() -> Path:
-    """Small UI state (the chosen theme), kept apart from the user's config file."""
-    return data_dir() / "ui-state.json"
+    """Small UI state (the chosen theme), kept apart from the user's config file. The data
+    folder is created private (0700) even when this file is the first thing in it."""
+    return private_dir(data_dir()) / "ui-state.json"

@@ -126,7 +126,10 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
     created = _fromiso(doc["created_at"])
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
-    local = created.astimezone()
+    try:
+        local = created.astimezone()
+    except (OverflowError, ValueError):  # a stored date at the calendar's edge: as stored
+        local = created
     account = get("account") or ""
     texts = _document_texts(doc)
     # The date is searchable too: "initech march" or "2026-03".

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, date, datetime, timedelta
 from enum import Enum
 from typing import Any, ClassVar, Self
 
@@ -29,7 +29,7 @@ from .rubric import (
     WarningCode,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 JSON_KEY_ORDER = (
     "id", "account", "scores", "total", "score_decision", "decision", "issue_type",
     "route", "warnings", "why", "what_if",
@@ -185,11 +185,7 @@ class Route(Model):
 
     to: str
     when: str
-    teams: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.teams:  # saved before routes had teams: "A + B" named two teams
-            self.teams = [name.strip() for name in self.to.split("+") if name.strip()]
+    teams: list[str]
 
 
 @dataclass(kw_only=True)
@@ -265,7 +261,11 @@ class Assessment(Draft, Evaluation):
         """When the post-escalation check-in is due (resolved escalations only)."""
         if self.resolved_at is None or not self.decision.escalates:
             return None
-        return self.resolved_at + timedelta(hours=CHECKIN_HOURS)
+        try:
+            return self.resolved_at + timedelta(hours=CHECKIN_HOURS)
+        except OverflowError:  # resolved at the calendar's very end (a stored 9999-12-31)
+            return self.resolved_at.replace(year=MAXYEAR, month=12, day=31, hour=23,
+                                            minute=59, second=59)
 
     def followup_pending(self) -> bool:
         return self.checkin_due_at is not None and self.checkin_done_at is None

@@ -13,12 +13,12 @@ The file is plain TinyDB JSON (``TinyDB(path).all()`` reads it), written by us i
 - one record per line, oldest first (by ``created_at``, then id), so the newest N are
   the last N lines and ``history --limit 20`` parses 20 records, not 10 000;
 - ``crc32`` in the first line covers the records that follow (up to the closing
-  ``}}``). A file whose checksum matches is exactly what a triage-tui writer produced,
-  so a save splices one line in without parsing the other records (and, for an append,
-  updates the checksum from the added bytes alone; writers memory-map large files).
-  Any other file (hand-edited, written by TinyDB itself, an older schema) takes the slow
-  path: parsed in full, checked, migrated and validated, then rewritten in this layout
-  by the next save.
+  ``}}``), so a save splices one line in without parsing the other records (and, for an
+  append, updates the checksum from the added bytes alone). The checksum says the layout
+  is intact, not that the records are valid: anyone can recompute it, so the store trusts a
+  file only once it has validated it (see :mod:`.trust`). Any other file (hand-edited,
+  written by TinyDB itself, an older schema) is parsed in full, checked, migrated and
+  validated, and rewritten in this layout by the next save.
 
 Every write goes through :func:`atomic_write`: a temp file in the same directory,
 ``fsync``, ``os.replace`` and an ``fsync`` of the directory. A kill at any instant leaves
@@ -27,13 +27,12 @@ the old file or the new one; a failed write (full disk) leaves the old file unto
 
 from __future__ import annotations
 
-import mmap
 import os
 import tempfile
 import zlib
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 from tinydb.storages import Storage
@@ -60,9 +59,11 @@ def temp_pattern(path: Path) -> str:
     return f".{path.name}.*.tmp"
 
 
-def atomic_write(path: Path, data: bytes | list[bytes | memoryview]) -> None:
+def atomic_write(path: Path, data: bytes | list[bytes | memoryview], *, durable: bool = True
+                 ) -> None:
     """Replace ``path`` with ``data`` atomically; the new file is private (0600).
 
+    ``durable``: fsync the file and the folder (the history; a cache can do without).
     Raises OSError (ENOSPC, EFBIG, EACCES, …) with the previous file left as it was.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -71,13 +72,26 @@ def atomic_write(path: Path, data: bytes | list[bytes | memoryview]) -> None:
             for chunk in [data] if isinstance(data, bytes) else data:
                 handle.write(chunk)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with suppress(OSError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
+
+
+def read_exactly(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes from ``offset``, in one allocation when the system allows."""
+    data = os.pread(fd, size, offset)
+    if len(data) < size:  # a short read (or the file shrank: the caller sees it changed)
+        more = [data]
+        while size > (got := sum(map(len, more))) and (chunk := os.pread(fd, size - got, offset + got)):
+            more.append(chunk)
+        data = b"".join(more)
+    return data
 
 
 def fsync_dir(directory: Path) -> None:
@@ -117,68 +131,8 @@ def line_doc(line: bytes) -> dict[str, Any]:
 Chunks = list[Any]  # bytes | memoryview pieces of a body, so a splice copies nothing twice
 
 
-class FileView:
-    """The file after its first line, memory-mapped: a read-only bytes-like view that
-    saves copying a large history into memory (used by writers, under the lock).
-
-    Only the methods the layout code needs; positions are relative to the view."""
-
-    def __init__(self, mapped: mmap.mmap, start: int) -> None:
-        self._mm = mapped
-        self._start = start
-
-    def __len__(self) -> int:
-        return len(self._mm) - self._start
-
-    def _span(self, start: int | None, end: int | None) -> tuple[int, int]:
-        size = len(self)
-        start = 0 if start is None else (start + size if start < 0 else start)
-        end = size if end is None else (end + size if end < 0 else end)
-        return self._start + max(0, min(start, size)), self._start + max(0, min(end, size))
-
-    def find(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
-        found = self._mm.find(sub, *self._span(start, end))
-        return found - self._start if found >= 0 else -1
-
-    def rfind(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
-        found = self._mm.rfind(sub, *self._span(start, end))
-        return found - self._start if found >= 0 else -1
-
-    def index(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
-        found = self.find(sub, start, end)
-        if found < 0:
-            raise ValueError("subsection not found")
-        return found
-
-    def __getitem__(self, key: slice) -> bytes:
-        if not isinstance(key, slice) or key.step not in (None, 1):
-            raise TypeError("FileView supports plain slices only")
-        start, end = self._span(key.start, key.stop)
-        return self._mm[start:end] if end > start else b""
-
-    def startswith(self, prefix: bytes) -> bool:
-        return self[: len(prefix)] == prefix
-
-    def endswith(self, suffix: bytes) -> bool:
-        return len(self) >= len(suffix) and self[len(self) - len(suffix) :] == suffix
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (bytes, bytearray)):
-            return len(self) == len(other) and self[:] == other
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def view(self) -> memoryview:
-        return memoryview(self._mm)[self._start :]
-
-
-def _view(body: bytes | FileView) -> memoryview:
-    return body.view() if isinstance(body, FileView) else memoryview(body)
+def _view(body: bytes) -> memoryview:
+    return memoryview(body)
 
 
 def crc_of(chunks: Chunks, start: int = 0) -> int:
@@ -188,9 +142,13 @@ def crc_of(chunks: Chunks, start: int = 0) -> int:
     return value
 
 
-def body_crc(body: bytes | FileView) -> int:
+def body_crc(body: bytes) -> int:
     """The checksum covers the body up to its closing '\\n}}\\n'."""
     return zlib.crc32(_view(body)[: len(body) - len(_TAIL)])
+
+
+def encode_head(meta: dict[str, Any]) -> bytes:
+    return HEAD_PREFIX + orjson.dumps(meta) + HEAD_SUFFIX
 
 
 def encode(body: Chunks, meta: dict[str, Any], checksum: int | None = None
@@ -202,7 +160,7 @@ def encode(body: Chunks, meta: dict[str, Any], checksum: int | None = None
     if checksum is None:
         checksum = crc_of(body[:-1])
     meta = {"app": APP, "layout": LAYOUT, **meta, "crc32": f"{checksum:08x}"}
-    return meta, [HEAD_PREFIX + orjson.dumps(meta) + HEAD_SUFFIX, *body]
+    return meta, [encode_head(meta), *body]
 
 
 def body_from_lines(lines: list[bytes]) -> Chunks:
@@ -214,7 +172,7 @@ def body_from_lines(lines: list[bytes]) -> Chunks:
 class Canonical:
     """The records of a file in our layout: meta plus the body, split into lines lazily."""
 
-    def __init__(self, meta: dict[str, Any], body: bytes | FileView | Chunks,
+    def __init__(self, meta: dict[str, Any], body: bytes | Chunks,
                  lines: list[bytes] | None = None):
         self.meta = meta
         self._body = None if isinstance(body, list) else body
@@ -222,15 +180,11 @@ class Canonical:
         self._lines = lines
 
     @property
-    def body(self) -> bytes | FileView:
+    def body(self) -> bytes:
         if self._body is None:
             self._body = b"".join(self._chunks or [])
             self._chunks = None
         return self._body
-
-    @property
-    def mapped(self) -> bool:
-        return isinstance(self._body, FileView)
 
     @property
     def checksum(self) -> int | None:
@@ -244,6 +198,36 @@ class Canonical:
             inner = body[len(BODY_PREFIX) : len(body) - len(_TAIL)] if body != EMPTY_BODY else b""
             self._lines = inner.split(SEP) if inner else []
         return self._lines
+
+    def spans(self) -> Iterator[tuple[int, int]]:
+        """(start, end) of every record line in :attr:`body`, oldest first, nothing copied."""
+        body = self.body
+        start, end = len(BODY_PREFIX), len(body) - len(_TAIL)
+        while start < end:
+            newline = body.find(b"\n", start, end)
+            if newline < 0:
+                yield start, end
+                return
+            yield start, newline - 1  # before the "," of the separator
+            start = newline + 1
+
+    def lines_with(self, needle: bytes, without: bytes | None = None) -> list[bytes]:
+        """The record lines holding ``needle`` and not ``without`` (oldest first), found
+        without splitting the others out of the body."""
+        if self._lines is not None:
+            return [line for line in self._lines
+                    if needle in line and (without is None or without not in line)]
+        body, found = self.body, []
+        floor, end = len(BODY_PREFIX), len(body) - len(_TAIL)
+        at = body.find(needle, floor, end)
+        while at >= 0:
+            start = body.rfind(b"\n", floor - 1, at) + 1
+            stop = body.find(b"\n", at, end)
+            stop = end if stop < 0 else stop - 1
+            if without is None or body.find(without, start, stop) < 0:
+                found.append(body[start:stop])
+            at = body.find(needle, stop, end)
+        return found
 
     def tail(self, n: int) -> list[bytes]:
         """The last ``n`` record lines (oldest first), found from the end of the body."""
@@ -284,7 +268,7 @@ def decode_head(head: bytes) -> dict[str, Any] | None:
     return meta
 
 
-def decode_canonical(head: bytes, body: bytes | FileView) -> Canonical | None:
+def decode_canonical(head: bytes, body: bytes) -> Canonical | None:
     """The file (its first line and the rest) if it is in our layout with a matching
     checksum, else None (take the slow path)."""
     meta = decode_head(head)
@@ -299,7 +283,7 @@ def decode_canonical(head: bytes, body: bytes | FileView) -> Canonical | None:
 # Each returns the new body as chunks ending with _TAIL.
 
 
-def body_append(body: bytes | FileView, lines: list[bytes], checksum: int | None = None
+def body_append(body: bytes, lines: list[bytes], checksum: int | None = None
                 ) -> tuple[Chunks, int | None]:
     """Add record lines after the last one; with the old checksum, the new one is
     computed from the added bytes alone."""
@@ -311,7 +295,7 @@ def body_append(body: bytes | FileView, lines: list[bytes], checksum: int | None
     return [covered, added, _TAIL], new_checksum
 
 
-def _find_line(body: bytes | FileView, doc_id: int) -> tuple[int, int] | None:
+def _find_line(body: bytes, doc_id: int) -> tuple[int, int] | None:
     """(start, end) of the record line for ``doc_id`` (end excludes its separator)."""
     start = body.find(b'\n"%d": ' % doc_id)
     if start < 0:
@@ -323,12 +307,12 @@ def _find_line(body: bytes | FileView, doc_id: int) -> tuple[int, int] | None:
     return start, end
 
 
-def body_get(body: bytes | FileView, doc_id: int) -> bytes | None:
+def body_get(body: bytes, doc_id: int) -> bytes | None:
     span = _find_line(body, doc_id)
     return body[span[0] : span[1]] if span else None
 
 
-def body_replace(body: bytes | FileView, doc_id: int, line: bytes) -> Chunks:
+def body_replace(body: bytes, doc_id: int, line: bytes) -> Chunks:
     span = _find_line(body, doc_id)
     if span is None:
         raise KeyError(doc_id)
@@ -336,7 +320,7 @@ def body_replace(body: bytes | FileView, doc_id: int, line: bytes) -> Chunks:
     return [view[: span[0]], line, view[span[1] : len(body) - len(_TAIL)], _TAIL]
 
 
-def body_remove(body: bytes | FileView, doc_id: int) -> Chunks:
+def body_remove(body: bytes, doc_id: int) -> Chunks:
     span = _find_line(body, doc_id)
     if span is None:
         raise KeyError(doc_id)
@@ -381,5 +365,8 @@ class AtomicJSONStorage(Storage):
         self.write_bytes(orjson.dumps(data))
 
     def write_bytes(self, data: bytes | list[bytes | memoryview]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write(self.path, data)
+        """Write atomically. A symlinked file is followed: its target is replaced (the temp
+        file next to it), never the link, so the data is never split in two."""
+        target = Path(os.path.realpath(self.path))
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(target, data)

@@ -13,8 +13,12 @@ Version 1 (the first release) kept scores as flat keys and had no lifecycle::
      "signals": [], "manager_surprised": false, "open_since": "2025-02-03",
      "created": "2025-02-05T09:30:00+00:00"}
 
-Version 2 is :class:`triage_tui.domain.models.Assessment` (nested scores and rationale,
-score_decision, route with its "when", warning messages, why / what-if, lifecycle).
+Version 2 nested scores and rationale, score_decision, route with its "when", warning
+messages, why / what-if and the lifecycle.
+
+Version 3 is :class:`triage_tui.domain.models.Assessment`: the route also lists its teams
+(``route.teams``; a version 2 route "A + B" named the two teams A and B), and the
+deadline the app suggests for the decision is kept (``suggested_by``).
 """
 
 from __future__ import annotations
@@ -101,8 +105,27 @@ def _v1_to_v2(doc: Doc) -> Doc:
     }
 
 
+def _v2_to_v3(doc: Doc) -> Doc:
+    from ..domain.engine import suggested_deadline
+    from ..domain.rubric import Decision
+
+    try:
+        suggested = suggested_deadline(
+            Decision(doc["decision"]), date.fromisoformat(doc["assessed_on"])
+        ).isoformat()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MigrationError(f"cannot upgrade a version 2 record: {exc}") from None
+    route = doc.get("route")
+    if isinstance(route, dict) and "teams" not in route:
+        to = route.get("to")
+        if not isinstance(to, str):
+            raise MigrationError("cannot upgrade a version 2 record: its route has no 'to'")
+        route = {**route, "teams": [name.strip() for name in to.split("+") if name.strip()]}
+    return {**doc, "route": route, "suggested_by": suggested, "schema_version": 3}
+
+
 # from-version → step to the next version
-MIGRATIONS: dict[int, Callable[[Doc], Doc]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Doc], Doc]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def doc_version(doc: Doc) -> int | None:

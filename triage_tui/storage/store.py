@@ -11,20 +11,30 @@
   byte-for-byte and the history starts fresh. A missing file is an empty history; the file
   is created by the first save.
 - Reads need no lock (a reader sees the old or the new file). The store keeps what it read
-  and re-reads only when the file changed on disk (inode, size, mtime), and validates a
-  record with pydantic only when it is handed out as an :class:`Assessment`.
-- Large tables and the pattern review read :meth:`HistoryStore.documents` instead: the
-  records as plain JSON, no pydantic. That is safe because every record line the store
-  keeps was either written by this store from an :class:`Assessment` (the file's checksum
-  proves it) or migrated and validated when the file was read.
+  and re-reads only when the file changed on disk (device, inode, size, mtime_ns, ctime_ns:
+  an edit that keeps the length still changes them).
+- A file is trusted only once validated in full: every record present in full (nothing
+  invented for a missing field), migrated and checked by pydantic, ids unique. That is
+  noted outside the file (:mod:`.trust`), so the next process trusts the same file without
+  validating it again; a file not exactly as noted (or written by someone else, whatever
+  its checksum says) is validated afresh. Anything but a regular file is refused before it
+  is opened; a symlinked file is followed (read, locked and written at its target).
+- Large tables and the pattern review read :meth:`HistoryStore.documents` or
+  :meth:`HistoryStore.each_document` instead: the records as plain JSON, no pydantic. That
+  is safe because every record the store keeps was validated (or written by this store
+  from an :class:`Assessment`).
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import functools
 import gc
-import mmap
+import json
 import os
+import types
+import typing
 import shlex
 import stat as stat_mod
 import threading
@@ -47,7 +57,6 @@ from .jsonfile import (
     AtomicJSONStorage,
     Canonical,
     Chunks,
-    FileView,
     body_append,
     body_from_lines,
     body_get,
@@ -56,16 +65,18 @@ from .jsonfile import (
     decode_canonical,
     decode_head,
     encode,
+    encode_head,
     fsync_dir,
     line_doc,
     line_id,
     record_line,
+    read_exactly,
     remove_stale_temps,
 )
 from .migrations import MigrationError, doc_version, migrate
+from .trust import TrustNotes
 
 LOCK_TIMEOUT = 10.0  # seconds a writer waits for another process's save
-MAP_AT_BYTES = 1 << 20  # writers memory-map files larger than this instead of copying them
 T = TypeVar("T")
 
 
@@ -102,9 +113,14 @@ def paused_gc() -> Iterator[None]:
 
 
 def _utc(moment: datetime) -> datetime:
+    """In UTC, for ordering. A stored date at the very edge of the calendar (0001-01-01 with
+    an offset east of UTC, 9999-12-31 west of it) has no UTC form: it sorts first or last."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
 
 
 def stored_doc(a: Assessment, doc_id: int) -> dict[str, Any]:
@@ -119,12 +135,17 @@ def _validate(doc: dict[str, Any]) -> Assessment:
     return Assessment.validate(doc)
 
 
-def _followup_lines(lines: list[bytes]) -> list[bytes]:
+def _followup_lines(data: Canonical) -> list[bytes]:
     """The lines that may be a pending follow-up (resolved, check-in not done): a byte
     test, so the others are never parsed. Callers check the parsed record (the decision
     cannot be tested on bytes: the what-if texts hold decisions too)."""
-    return [ln for ln in lines
-            if b'"checkin_done_at":null' in ln and b'"resolved_at":null' not in ln]
+    return data.lines_with(b'"checkin_done_at":null', without=b'"resolved_at":null')
+
+
+def _pending(doc: dict[str, Any]) -> bool:
+    """A resolved escalation whose check-in is not done (a stored document)."""
+    return bool(doc.get("resolved_at")) and doc.get("checkin_done_at") is None \
+        and Decision(doc["decision"]).escalates
 
 
 def _line_key(line: bytes) -> tuple[datetime, int]:
@@ -157,12 +178,23 @@ def _sig(st: os.stat_result) -> tuple[int, ...]:
 class HistoryStore:
     """The history file. Cheap to create (no I/O here); safe across processes."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, notes: Path | None = None) -> None:
+        """``notes``: where validated files are noted (default: the user cache folder)."""
         self.path = Path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        if notes is None:
+            from ..paths import cache_dir
+
+            notes = cache_dir()
+        self._notes = TrustNotes(notes)
         self._snap: _Snapshot | None = None
         self._models: dict[bytes, Assessment] = {}
         self._mutex = threading.RLock()
+
+    @property
+    def lock_path(self) -> Path:
+        """``<file>.lock`` next to the real file (a symlinked history shares its target's lock)."""
+        real = self._real()
+        return real.with_name(real.name + ".lock")
 
     def __repr__(self) -> str:
         return f"HistoryStore({str(self.path)!r})"
@@ -185,54 +217,70 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ reading
 
-    def _read_file(self, mapped: bool = False
-                   ) -> tuple[tuple[int, ...] | None, bytes, bytes | FileView] | None:
-        """(signature, first line, rest) of the file, or None if there is none.
+    def _real(self) -> Path:
+        """The file the path names (a symlink followed): what is read, written and locked."""
+        return Path(os.path.realpath(self.path))
 
-        ``mapped`` (writers, under the lock): a large file is memory-mapped, not copied."""
+    def _stat(self) -> os.stat_result | None:
+        """The file's status (a symlink followed), or None if there is none. Anything but
+        a regular file is refused before it is opened: a FIFO would block, /dev/zero
+        never end."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            st = os.stat(self.path)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read history file {self.path}: {exc.strerror or exc}") from None
-        with os.fdopen(fd, "rb") as handle:
-            st = os.fstat(fd)
-            if not stat_mod.S_ISREG(st.st_mode):
-                raise StoreError(f"history file {self.path} is not a regular file")
-            try:
-                head = handle.readline()
-                if mapped and st.st_size - len(head) >= max(MAP_AT_BYTES, 1):
-                    rest: bytes | FileView = FileView(
-                        mmap.mmap(fd, 0, access=mmap.ACCESS_READ), len(head)
-                    )
-                else:
-                    rest = handle.read()
+        if not stat_mod.S_ISREG(st.st_mode):
+            raise StoreError(
+                f"history file {self.path} is {_kind(st)}, not a regular file: "
+                "give the path of a history file (or of a new one) with --db"
+            )
+        return st
+
+    def _read_file(self) -> tuple[tuple[int, ...], bytes, bytes] | None:
+        """(signature, first line, rest) of the file, or None if there is none. The
+        signature is the one of the content read (a file changed in place meanwhile is
+        read again)."""
+        for _ in range(3):
+            if self._stat() is None:
+                return None
+            try:  # O_NONBLOCK: a file swapped for a FIFO after the stat cannot hang us
+                fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+            except FileNotFoundError:
+                return None
             except OSError as exc:
-                raise StoreError(
-                    f"cannot read history file {self.path}: {exc.strerror or exc}"
-                ) from None
-        return _sig(st), head, rest
+                raise StoreError(f"cannot read history file {self.path}: {exc.strerror or exc}") from None
+            with os.fdopen(fd, "rb") as handle:
+                before = os.fstat(fd)
+                if not stat_mod.S_ISREG(before.st_mode):
+                    raise StoreError(f"history file {self.path} is {_kind(before)}, not a regular file")
+                try:  # the rest in one exact allocation: a large file is never held twice
+                    first = os.pread(fd, 4096, 0)
+                    head = first[: first.find(b"\n") + 1]  # b"" if not our layout
+                    rest = read_exactly(fd, before.st_size - len(head), len(head))
+                except OSError as exc:
+                    raise StoreError(
+                        f"cannot read history file {self.path}: {exc.strerror or exc}"
+                    ) from None
+                if _sig(os.fstat(fd)) == _sig(before):
+                    return _sig(before), head, rest
+        raise StoreError(f"history file {self.path} kept changing while it was read; try again")
 
     def _snapshot(self, *, fresh: bool = False, locked: bool = False) -> _Snapshot:
         """The records as on disk now, re-read only if the file changed.
 
         ``locked`` (writers): also compare the checksum in the file's first line.
-        ``fresh``: always read the whole file."""
+        ``fresh``: read and validate the whole file, whatever was noted about it."""
         snap = self._snap
         if snap is not None and not fresh:
-            try:
-                current: tuple[int, ...] | None = _sig(os.stat(self.path))
-            except FileNotFoundError:
-                current = None
-            except OSError:
-                current = ()  # let _read_file report it
+            st = self._stat()
+            current = None if st is None else _sig(st)
             if current == snap.sig and (
                 not locked or current is None or self._head_crc() == snap.data.meta.get("crc32")
             ):
                 return snap
-        found = self._read_file(mapped=locked)
-        snap = _empty() if found is None else _Snapshot(found[0], self._decode(found[1], found[2]))
+        snap = self._load(trust_notes=not fresh)
         if len(self._models) > 2 * snap.count + 64:
             self._models.clear()
         self._snap = snap
@@ -246,31 +294,51 @@ class HistoryStore:
             return None
         return meta.get("crc32") if meta else None
 
-    def _decode(self, head: bytes, rest: bytes | FileView) -> Canonical:
-        canon = decode_canonical(head, rest)
-        if canon is not None:
-            schema = canon.meta.get("schema")
-            next_id, count = canon.meta.get("next_id"), canon.meta.get("count")
-            if isinstance(schema, int) and schema > SCHEMA_VERSION:
-                raise self._newer(schema)
-            if schema == SCHEMA_VERSION and isinstance(next_id, int) and isinstance(count, int):
-                old = self._snap
-                if old is not None and old.data.meta.get("crc32") == canon.meta["crc32"] \
-                        and len(old.data.body) == len(rest):
-                    return old.data  # same content: keep its split lines
-                return canon
-        return self._decode_slow(head + (rest if isinstance(rest, bytes) else rest[:]))
+    def _load(self, trust_notes: bool) -> _Snapshot:
+        """Read the file. Its records are trusted only when they were validated: noted for
+        this exact file (see :mod:`.trust`) and matching the noted checksum. Otherwise the
+        whole file is validated (and noted for the next read)."""
+        st = self._stat()
+        if st is None:
+            return _empty()
+        real = self._real()
+        noted = self._notes.lookup(real, _sig(st)) if trust_notes else None
+        if noted is not None and noted[1] is not None:  # a foreign file's validated records
+            canon = self._trusted(*noted[1], noted[0])
+            if canon is not None:
+                return _Snapshot(_sig(st), canon)
+        found = self._read_file()
+        if found is None:
+            return _empty()
+        sig, head, rest = found
+        if noted is not None and noted[1] is None and sig == _sig(st):
+            canon = self._trusted(head, rest, noted[0])
+            if canon is not None:
+                return _Snapshot(sig, canon)
+        if not head and not rest:
+            return _Snapshot(sig, _empty().data)  # an empty file is an empty TinyDB
+        canon, own = self._validate_file(head + rest)
+        self._notes.note(real, sig, canon.meta["crc32"],
+                         None if own else [encode_head(canon.meta), canon.body])
+        return _Snapshot(sig, canon)
 
-    def _decode_slow(self, data: bytes) -> Canonical:
-        """Any other file: parse it all, check the layout, migrate and validate every record."""
-        if not data:
-            return _empty().data  # an empty file is an empty TinyDB
-        try:
-            raw = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise self._corrupt(f"is not valid JSON ({exc})") from None
+    @staticmethod
+    def _trusted(head: bytes, body: bytes, crc32: str) -> Canonical | None:
+        canon = decode_canonical(head, body)
+        if canon is None or canon.meta.get("crc32") != crc32 \
+                or canon.meta.get("schema") != SCHEMA_VERSION \
+                or not isinstance(canon.meta.get("next_id"), int) \
+                or not isinstance(canon.meta.get("count"), int):
+            return None
+        return canon
+
+    def _validate_file(self, data: bytes) -> tuple[Canonical, bool]:
+        """Any file not known to be valid: parse it all, check the layout, migrate and
+        validate every record. Returns the records in our layout, and whether the file is
+        already exactly that (else the next save rewrites it)."""
+        raw = self._parse(data)
         if not isinstance(raw, dict):
-            raise self._corrupt(f"is not a TinyDB file (top level is a {type(raw).__name__})")
+            raise self._corrupt(f"is not a TinyDB file (its top level is {_json_kind(raw)})")
         others = sorted(set(raw) - {RECORDS_TABLE, META_TABLE})
         if others:
             raise self._corrupt(f"is not a triage-tui history (it has a table {others[0]!r})")
@@ -286,10 +354,11 @@ class HistoryStore:
                 next_id = info["next_id"]
         table = raw.get(RECORDS_TABLE, {})
         if not isinstance(table, dict):
-            raise self._corrupt("is not a TinyDB file (its _default table is not an object)")
-        items: list[Assessment] = []
+            raise self._corrupt(
+                f"is not a TinyDB file (its _default table is {_json_kind(table)}, not an object)")
+        keyed = []
         for key, doc in table.items():
-            if not (key.isascii() and key.isdigit() and int(key) > 0):
+            if not (key.isascii() and key.isdigit() and key == str(int(key)) and int(key) > 0):
                 raise self._corrupt(f"is not a TinyDB file (record key {key!r} is not a document id)")
             if not isinstance(doc, dict):
                 raise self._corrupt(f"has a record {key} that is not an object")
@@ -300,23 +369,58 @@ class HistoryStore:
                 doc = migrate(doc)
             except MigrationError as exc:
                 raise self._corrupt(f"has a record {key} that is not an assessment ({exc})") from None
-            items.append(self._checked({**doc, "id": int(key)}))
-        items.sort(key=lambda a: (_utc(a.created_at), a.id or 0))
+            doc = {**doc, "id": int(key)}
+            model = self._checked(doc)
+            keyed.append(((_utc(model.created_at), model.id or 0), doc))
+        keyed.sort(key=lambda item: item[0])
         lines = []
-        for a in items:
-            line = record_line(a.id or 0, stored_doc(a, a.id or 0))
-            self._models[line] = a
-            lines.append(line)
-        next_id = max([next_id, *(a.id + 1 for a in items if a.id)])
-        return Canonical(
-            meta={"schema": SCHEMA_VERSION, "next_id": next_id, "count": len(items)},
-            body=body_from_lines(lines),
-            lines=lines,
+        for _, doc in keyed:
+            try:
+                lines.append(record_line(doc["id"], doc))
+            except orjson.JSONEncodeError as exc:  # e.g. a number beyond 64 bits
+                raise self._corrupt(f"has a record {doc['id']} that cannot be kept ({exc})") from None
+        next_id = max([next_id, *(doc["id"] + 1 for _, doc in keyed)])
+        meta, chunks = encode(
+            body_from_lines(lines),
+            {"schema": SCHEMA_VERSION, "next_id": next_id, "count": len(lines)},
         )
+        content = b"".join(chunks)
+        return Canonical(meta, content[len(chunks[0]):], lines), content == data
+
+    def _parse(self, data: bytes) -> Any:
+        """The whole file as JSON; a key given twice in one object (two records with one
+        id: JSON parsers keep the last and lose the other) makes the file corrupt."""
+
+        def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            obj = dict(pairs)
+            if len(obj) != len(pairs):
+                seen: set[str] = set()
+                raise _Duplicate(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+            return obj
+
+        def constant(name: str) -> Any:
+            raise ValueError(f"{name} is not JSON")
+
+        try:
+            with paused_gc():
+                return json.loads(data, object_pairs_hook=unique, parse_constant=constant)
+        except _Duplicate as dup:
+            raise self._corrupt(
+                f"has the key {dup.key!r} twice in one object (two records with one id?)"
+            ) from None
+        except UnicodeDecodeError:
+            raise self._corrupt("is not valid JSON (it is not UTF-8 text)") from None
+        except (ValueError, RecursionError) as exc:
+            raise self._corrupt(f"is not valid JSON ({str(exc) or type(exc).__name__})") from None
 
     def _checked(self, doc: dict[str, Any]) -> Assessment:
+        """A stored document → Assessment: every field present (nothing is invented for a
+        missing one) and valid. Anything else makes the file corrupt, naming the record."""
         from pydantic import ValidationError
 
+        missing = _missing_field(doc, Assessment)
+        if missing is not None:
+            raise self._corrupt(f"has a record {doc.get('id')} without the field {missing!r}")
         try:
             return _validate(doc)
         except (ValidationError, ValueError, TypeError) as exc:
@@ -392,7 +496,7 @@ class HistoryStore:
         (about 9 µs a record against 90 µs for :meth:`all`). The documents can be trusted
         as :class:`Assessment` dumps of the current schema: a file whose checksum matches
         was written by this store from :class:`Assessment` objects, and any other file was
-        migrated and validated record by record when it was read (see :meth:`_decode`).
+        migrated and validated record by record when it was read (see :meth:`_load`).
         Each call returns new dicts: the caller may keep or change them."""
         with self._mutex:
             data = self._snapshot().data
@@ -407,10 +511,36 @@ class HistoryStore:
     def followup_documents(self) -> list[dict[str, Any]]:
         """The documents of :meth:`followups` (any age), newest first, without pydantic."""
         with self._mutex:
-            lines = _followup_lines(self._snapshot().data.lines())
-        return [doc for doc in self._documents(lines)
-                if doc.get("resolved_at") and doc.get("checkin_done_at") is None
-                and Decision(doc["decision"]).escalates]
+            lines = self._pending_lines()
+        return self._documents(lines)
+
+    def _pending_lines(self) -> list[bytes]:
+        """The lines of pending follow-ups: a byte test, then each candidate parsed (and
+        dropped) on its own, so a large history never has all its candidates parsed at once."""
+        try:
+            return [line for line in _followup_lines(self._snapshot().data)
+                    if _pending(line_doc(line))]
+        except (orjson.JSONDecodeError, ValueError, KeyError) as exc:
+            raise self._corrupt(f"has a record that is not an assessment ({exc})") from None
+
+    def each_document(self) -> Iterator[dict[str, Any]]:
+        """Every record as a plain JSON document with its ``"id"``, oldest first, parsed one
+        at a time: for a pass over a large history (the pattern review) that keeps only
+        what it needs of each record. The collector is paused while it runs (see
+        :func:`paused_gc`). Trusted like :meth:`documents`."""
+        with self._mutex:
+            data = self._snapshot().data
+        body, loads = data.body, orjson.loads
+        view = memoryview(body)
+        with paused_gc():
+            for start, end in data.spans():
+                try:
+                    cut = body.index(b'": ', start, end)
+                    doc = loads(view[cut + 3 : end])
+                    doc["id"] = int(body[start + 1 : cut])
+                except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+                    raise self._corrupt(f"has a record that is not JSON ({exc})") from None
+                yield doc
 
     def _documents(self, lines: list[bytes]) -> list[dict[str, Any]]:
         """Record lines (oldest first) → documents with their ids, newest first."""
@@ -440,8 +570,7 @@ class HistoryStore:
     def followups(self) -> list[Assessment]:
         """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
         with self._mutex:
-            pending = [self._model(line) for line in _followup_lines(self._snapshot().data.lines())]
-        pending = [a for a in pending if a.followup_pending()]
+            pending = [self._model(line) for line in self._pending_lines()]
         return sorted(pending, key=lambda a: (a.checkin_due_at, a.id or 0))
 
     def check(self) -> int:
@@ -490,29 +619,24 @@ class HistoryStore:
         updates, the result, and the body's checksum if it could compute it cheaply."""
         with self._mutex, self._locked():
             snap = self._snapshot(locked=True)
+            body, meta, result, checksum = change(snap)
+            meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
+                    **meta}
+            meta, chunks = encode(body, meta, checksum)
+            remove_stale_temps(self._real())
             try:
-                body, meta, result, checksum = change(snap)
-                meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
-                        **meta}
-                meta, chunks = encode(body, meta, checksum)
-                remove_stale_temps(self.path)
-                try:
-                    AtomicJSONStorage(self.path).write_bytes(chunks)
-                except OSError as exc:
-                    raise StoreError(
-                        f"could not save to history file {self.path}: {exc.strerror or exc}; "
-                        "the previous file is unchanged"
-                    ) from None
-            except BaseException:
-                if snap.data.mapped:  # never keep a mapping of a file others may change
-                    self._snap = None
-                raise
+                AtomicJSONStorage(self.path).write_bytes(chunks)
+            except OSError as exc:
+                raise StoreError(
+                    f"could not save to history file {self.path}: {exc.strerror or exc}; "
+                    "the previous file is unchanged"
+                ) from None
             try:
                 sig: tuple[int, ...] | None = _sig(os.stat(self.path))
             except OSError:
                 sig = ()
-            # (chunks may point into the mapping of the replaced file: nobody can reach it now)
             self._snap = _Snapshot(sig, Canonical(meta, body))
+            self._notes.note(self._real(), sig, meta["crc32"])
             return result
 
     def _new_line(self, a: Assessment, doc_id: int) -> tuple[bytes, Assessment]:
@@ -682,6 +806,65 @@ class HistoryStore:
         self._snap = None
         self._models.clear()
         return target
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+_KINDS = ((stat_mod.S_ISDIR, "a directory"), (stat_mod.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat_mod.S_ISCHR, "a device"), (stat_mod.S_ISBLK, "a device"),
+          (stat_mod.S_ISSOCK, "a socket"))
+
+
+def _kind(st: os.stat_result) -> str:
+    return next((name for test, name in _KINDS if test(st.st_mode)), "not a file")
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+@functools.cache
+def _fields_of(cls: type) -> tuple[tuple[str, tuple[type, ...]], ...]:
+    """(key in the stored JSON, dataclasses its value may hold) for each field of ``cls``.
+    A trailing underscore marks a Python keyword (``from_`` is stored as ``from``)."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name.removesuffix("_"), _dataclasses_in(hints[f.name]))
+                 for f in dataclasses.fields(cls))
+
+
+def _dataclasses_in(hint: Any) -> tuple[type, ...]:
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return (hint,)
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) in (typing.Union, list):
+        return tuple(c for arg in typing.get_args(hint) for c in _dataclasses_in(arg))
+    return ()
+
+
+def _missing_field(value: Any, cls: type) -> str | None:
+    """The first field of ``cls`` (dotted path) that a stored document lacks, or None.
+    Only presence is checked here; pydantic checks the values."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _missing_field(item, cls)
+            if found is not None:
+                return f"{i}.{found}"
+        return None
+    if not isinstance(value, dict):
+        return None
+    for key, nested in _fields_of(cls):
+        if key not in value:
+            return key
+        for inner in nested:
+            found = _missing_field(value[key], inner)
+            if found is not None:
+                return f"{key}.{found}"
+    return None
 
 
 class _NoChange(Exception):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events
-from textual.app import App, ScreenError, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
@@ -86,8 +86,8 @@ class TriageApp(App[None]):
         self._today: tuple[Any, float, Any] | None = None
         self._store: Any = None
         self._store_lock = threading.Lock()
-        self.first_frame_shown = False
-        self._held_keys: list[events.Key] | None = []
+        self.first_frame_shown = False  # see on_ready
+        self.assess: AssessScreen | None = None  # the assess mode's screen, once mounted
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -95,46 +95,35 @@ class TriageApp(App[None]):
     # ----------------------------------------------------------------- keys
 
     async def on_event(self, event: events.Event) -> None:
-        """Resolve key bindings of non-text widgets at once, against the current focus.
+        """Run the binding of a key on arrival, against the focus it was typed into.
 
-        Textual forwards a key to the focused widget's queue and resolves its (non
-        priority) bindings only when it bubbles back, against whatever has focus *then*.
-        A fast sequence such as "Tab 5 Tab l l" (a script in tmux, a quick typist) would
-        land on the wrong slider. Text fields keep the normal path so typing stays ordered.
+        Workaround for https://github.com/Textualize/textual/issues/6605 (see also #1009
+        and the open PR #6631): Textual resolves a non-priority binding only when its key
+        has bubbled back up to the app, against whatever has focus *then*. In a burst
+        ("tab 5 tab l" on the sliders, "r 4" on the detail screen, "escape F4"; a tmux
+        script or a fast typist) a priority key handled in between has already moved focus
+        or changed screens, and the key would act on the wrong widget. For a focused
+        widget that is not a text field (text fields keep Textual's path so typing stays
+        in order), and for escape, the binding in force is run at once, looked up with
+        the public `active_bindings`.
         """
-        if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
-            # The assess screen is still being built (just after the first frame): hold
-            # the key and replay it once every field exists.
-            self._held_keys.append(event)
-            return
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and (
-                # back / close acts in order with the F-keys that follow it ("escape F4")
-                event.key == "escape"
-                or (
-                    self.focused is not None
-                    and not self._is_text_field(self.focused)
-                    and not isinstance(self.screen, ModalScreen)
-                )
+        if isinstance(event, events.Key) and not event.is_forwarded and (
+            event.key == "escape"
+            or (
+                self.focused is not None
+                and not self._is_text_field(self.focused)
+                and not isinstance(self.screen, ModalScreen)
             )
         ):
-            if await self._check_bindings(event.key, priority=True):
-                return
-            if await self._check_bindings(event.key):
-                return
+            active = self.screen.active_bindings.get(event.key)
+            if active is not None and active.enabled:
+                if await self.run_action(active.binding.action, active.node):
+                    return
         await super().on_event(event)
-
-    def release_keys(self) -> None:
-        """Replay the keys held while the assess screen was being built, in order."""
-        held, self._held_keys = self._held_keys, None
-        for event in held or ():
-            self.post_message(events.Key(event.key, event.character))
 
     @staticmethod
     def _is_text_field(widget: object) -> bool:
-        from textual.widgets import Input, TextArea
+        from textual.widgets import Input, TextArea  # TextArea: not before the first frame
 
         return isinstance(widget, (Input, TextArea))
 
@@ -144,45 +133,14 @@ class TriageApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def on_ready(self) -> None:
-        """The first frame is on screen: now build what it did not need."""
+        """The start-up batch is over: show the first frame, then build what it did not
+        need (see `widgets/deferred.py`)."""
+        from .widgets.deferred import Deferred
+
         self.first_frame_shown = True
-        from .screens.assess import AssessScreen
-
-        for screen in self._screen_stacks.get("assess") or []:
-            if isinstance(screen, AssessScreen):
-                self.call_later(screen.mount_rest)
-                break
-        else:
-            self.release_keys()
-        self.set_timer(3, self.release_keys)  # never hold keys for long, whatever happens
-
-    def refresh_css(self, animate: bool = True) -> None:
-        """Textual's refresh, minus a redundant re-parse when the variables are unchanged.
-
-        Textual refreshes the CSS when a mode's first screen arrives (the assess screen,
-        before the first frame). Its `refresh_css` sets the variables, which empties the
-        parse cache, then re-parses every source (app.tcss and each DEFAULT_CSS) in a fresh
-        stylesheet; the next apply parses them all again: two full parses (~10 ms) that a
-        bare app never pays. When the variables are the ones already in force and nothing
-        awaits parsing, the parsed rules are current: only the update (re-applying styles
-        to every node) is needed, and it is still done. A theme change (new variables)
-        takes Textual's path unchanged.
-        """
-        stylesheet = self.stylesheet
-        if stylesheet._require_parse or self.get_css_variables() != stylesheet._variables:
-            super().refresh_css(animate)
-            return
-        stylesheet.update(self, animate=animate)
-        try:
-            if self.screen.is_mounted:
-                self.screen._refresh_layout(self.size)
-                self.screen._css_update_count = self._css_update_count
-        except ScreenError:
-            pass
-        for screen in self.screen_stack:
-            if screen != self.screen:
-                stylesheet.update(screen, animate=animate)
-                screen._css_update_count = self._css_update_count
+        self.screen.refresh()
+        for placeholder in self.screen.query(Deferred):
+            placeholder.start()
 
     def today(self):  # -> date
         """The local date, read from the clock at most once a second (it is asked on
@@ -239,13 +197,9 @@ class TriageApp(App[None]):
 
     @property
     def assess_screen(self) -> AssessScreen:
-        from .screens.assess import AssessScreen
-
-        stack = self._screen_stacks.get("assess") or []
-        for screen in stack:
-            if isinstance(screen, AssessScreen):
-                return screen
-        raise LookupError("the assess screen is not open")
+        if self.assess is None:
+            raise LookupError("the assess screen is not open")
+        return self.assess
 
     def load_draft(self, draft: Draft) -> None:
         """Open `draft` on the assess screen as a new, unsaved assessment."""
@@ -264,7 +218,7 @@ class TriageApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
-        self.push_screen(HelpScreen(self.settings))
+        self.push_screen(HelpScreen(self.settings, self.screen))
 
     def action_back(self) -> None:
         if isinstance(self.screen, ModalScreen):

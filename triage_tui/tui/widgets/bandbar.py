@@ -5,39 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from textual.content import Content
+from textual.reactive import reactive
 from textual.widget import Widget
 
 from ...domain.rubric import TOTAL_MAX, TOTAL_MIN, band_for_total
-from ..repaint import DirectRepaint
-from .cached import CachedLines
 
 
-class BandBar(DirectRepaint, CachedLines, Widget):
-    """Two lines: the 4–20 scale coloured by band, and a marker under the total.
+class BandBar(Widget):
+    """Two lines: the 4–20 scale coloured by band, and a marker under the total."""
 
-    Its lines are cached per total (see `CachedLines`)."""
+    total: reactive[int] = reactive(TOTAL_MIN)
+    """The total to mark (a change repaints; the size never changes)."""
 
     def __init__(self, total: int = TOTAL_MIN, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._total = total
-
-    @property
-    def total(self) -> int:
-        return self._total
-
-    @total.setter
-    def total(self, value: int) -> None:
-        # A plain property, not a reactive: set on every slider key, and a repaint is
-        # all it needs.
-        if value != self._total:
-            self._total = value
-            self.refresh()
-
-    def render_key(self) -> int:
-        return self.total
+        self.set_reactive(BandBar.total, total)
 
     def render(self) -> Content:
-        width = max(self.content_region.width, 20)
+        width = max(self.content_size.width, 20)
         count = TOTAL_MAX - TOTAL_MIN + 1
         left, right = f"{TOTAL_MIN} ", f" {TOTAL_MAX}"
         cell = max(1, (width - len(left) - len(right)) // count)

@@ -23,7 +23,6 @@ from textual.widgets import Static
 
 from ...domain.rubric import BAND_BY_DECISION, DIMENSIONS, TOTAL_MAX, Decision, Dimension
 from ...readmodel import DECISION_SHORT, account_key
-from .cached import content_height
 
 _DIMS = tuple(Dimension)
 
@@ -137,7 +136,6 @@ class PreviousScores(Static):
         self.add_class("-empty")
         self.earlier: list[Earlier] = []
         self._markup: str | None = None
-        self._height = (-1, -1)  # (width, height) of what was last shown
 
     def show(self, current: Any, decision: Decision, earlier: Sequence[Earlier]) -> None:
         """Compare ``current`` scores (Scores, a mapping or 4 ints) with ``earlier[0]``."""
@@ -151,13 +149,7 @@ class PreviousScores(Static):
         if markup == self._markup:  # called on every keystroke of a form
             return
         self._markup = markup
-        # A new layout only when the height changes: a score change is then a repaint.
-        # The markup is parsed once (the Content is what the Static shows).
-        content = Content.from_markup(markup)
-        width = self.content_region.width
-        height = content_height(content, width)
-        self.update(content, layout=width == 0 or (width, height) != self._height)
-        self._height = (width, height)
+        self.update(Content.from_markup(markup))
 
     # ------------------------------------------------------------------ following a draft
 
@@ -167,6 +159,7 @@ class PreviousScores(Static):
         When the account name changes (after a short pause in typing) the account's
         earlier assessments are read from the app's store in a worker thread; the
         comparison is redrawn with ``current`` at once, cheaply."""
+
         self._current = (current, decision)
         key = account_key(account)
         if key != getattr(self, "_account_key", None):
@@ -206,6 +199,7 @@ def earlier_assessments(store: Any, account: str, before: Any = None,
                         exclude_id: int | None = None) -> list[Earlier]:
     """The account's assessments in ``store`` (same name, any case or spacing), newest
     first; only those created before ``before`` when given."""
+
     key = account_key(account)
     if not key:
         return []

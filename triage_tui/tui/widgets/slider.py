@@ -1,11 +1,8 @@
 """A small 1–5 slider: a clamped reactive value, a track, and the text of the current level.
 
 Keys: left/right and h/l step by one, 1–5 set the value, home/end jump to the ends.
-A click on the track sets the value under the mouse. Every change posts `Slider.Changed`
-once the screen has been redrawn (so listeners never delay the frame the key changed),
-if anything above the slider handles it; a burst of changes coalesces (`can_replace`),
-so a listener recomputes once. A listener that must act in the same step as the key
-(the assess screen's live panel) watches `value` instead.
+A click on the track sets the value under the mouse. Every change posts `Slider.Changed`;
+a burst of changes coalesces (`can_replace`), so a listener recomputes once.
 """
 
 from __future__ import annotations
@@ -19,16 +16,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..repaint import DirectRepaint, direct_repaints, screen_of
-from .cached import CachedLines
 
-
-class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
-    """An integer slider from `minimum` to `maximum` (1–5 by default).
-
-    Its lines are cached per value (see `CachedLines`): moving back and forth between
-    values repaints from the cache instead of wrapping and styling the text again.
-    """
+class Slider(Widget, can_focus=True):
+    """An integer slider from `minimum` to `maximum` (1–5 by default)."""
 
     DEFAULT_CSS = """
     Slider {
@@ -56,7 +46,7 @@ class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
         Binding("home", "set_value(1)", "Lowest", show=False, id="slider.lowest"),
         Binding("end", "set_value(5)", "Highest", show=False, id="slider.highest"),
         *(
-            Binding(str(n), f"set_value({n})", f"Set {n}", show=False, id=f"slider.set{n}")
+            Binding(str(n), f"set_value({n})", "Set the value", show=False, id=f"slider.set{n}")
             for n in range(1, 6)
         ),
     ]
@@ -105,56 +95,17 @@ class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
     def validate_value(self, value: int) -> int:
         return max(self.minimum, min(self.maximum, int(value)))
 
-    def on_mount(self) -> None:
-        self._changed_heard = self._has_changed_handler()
-
-    def _has_changed_handler(self) -> bool:
-        """Whether the slider or a node above it handles `Slider.Changed` (a method
-        `on_slider_changed` or an `@on(Slider.Changed)`). Handlers belong to classes,
-        and a mounted widget keeps its ancestors."""
-        name = Slider.Changed.handler_name
-        for node in self.ancestors_with_self:
-            for cls in type(node).__mro__:
-                if name in cls.__dict__:
-                    return True
-                handlers = cls.__dict__.get("_decorated_handlers") or {}
-                if any(issubclass(Slider.Changed, kind) for kind in handlers):
-                    return True
-        return False
-
     def watch_value(self, value: int) -> None:
-        # Posted only where something listens (a message nobody handles is pure cost
-        # on the hot path), and after the redraw so a listener never delays the frame.
-        if not getattr(self, "_changed_heard", True) or self._is_prevented(Slider.Changed):
-            return
-        message = self.Changed(self, value)
-        screen = screen_of(self)
-        if screen is not None and screen.is_attached:
-            screen.call_after_refresh(self.post_message, message)
-        else:
-            self.post_message(message)
-
-    def move_to(self, value: int) -> None:
-        """Set the value from a key or a click: the slider and whatever its watchers
-        change are repainted in one step (see `repaint.direct_repaints`)."""
-        screen = screen_of(self)
-        if screen is None:
-            self.value = value
-            return
-        with direct_repaints(screen):
-            self.value = value
+        self.post_message(self.Changed(self, value))
 
     def action_step(self, delta: int) -> None:
-        self.move_to(self.value + delta)
+        self.value = self.validate_value(self.value + delta)
 
     def action_set_value(self, value: int) -> None:
         if self.minimum <= value <= self.maximum:
-            self.move_to(value)
+            self.value = value
 
     # ----------------------------------------------------------------- drawing
-
-    def render_key(self) -> tuple[int, str, int]:
-        return (self.value, self.label, id(self.levels))
 
     def _positions(self, width: int) -> list[int]:
         """Column of each value on the track."""
@@ -163,7 +114,7 @@ class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
         return [1 + round(i * span / count) for i in range(count + 1)]
 
     def render(self) -> Content:
-        width = max(self.content_region.width, 12)
+        width = max(self.content_size.width, 12)
         value_text = f"{self.value}/{self.maximum}"
         gap = max(1, width - len(self.label) - len(value_text))
         parts: list[str | tuple[str, str]] = [
@@ -208,7 +159,7 @@ class Slider(DirectRepaint, CachedLines, Widget, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None or offset.y > 1:
             return
-        positions = self._positions(max(self.content_region.width, 12))
+        positions = self._positions(max(self.content_size.width, 12))
         nearest = min(range(len(positions)), key=lambda i: abs(positions[i] - offset.x))
-        self.move_to(self.minimum + nearest)
+        self.value = self.minimum + nearest
         event.stop()

@@ -1,0 +1,83 @@
+"""What this user's triage-tui has already validated, kept outside the history file.
+
+A history file is validated in full (every record migrated and checked by pydantic) the
+first time a process meets it. So that the next command does not pay that again, the
+store notes here that *this exact file* was validated: its real path and its identity
+(device, inode, size, mtime_ns, ctime_ns — any change to the file, even one that keeps its
+length, changes them) with the checksum of its canonical form. For a file in another
+layout (written by TinyDB itself or ``json.dump``) the note carries the validated records
+in our layout, so later reads never parse the foreign file again. Writers note each file
+they write.
+
+A note is only a hint: it is used when it is a private regular file owned by this user
+(0600 in a 0700 folder) and names the same path and identity, and what it vouches for is
+checked against its checksum. Anything else is ignored and the file validated afresh. A
+read never writes the history file; a note that cannot be written is simply skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat as stat_mod
+from contextlib import suppress
+from pathlib import Path
+
+import orjson
+
+from .jsonfile import Chunks, atomic_write, read_exactly
+
+
+class TrustNotes:
+    """Notes in one folder (the user cache folder by default), one file per history path."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _note(self, real: Path) -> Path:
+        return self.directory / (hashlib.sha256(os.fsencode(real)).hexdigest()[:32] + ".note")
+
+    def lookup(self, real: Path, sig: tuple[int, ...]
+               ) -> tuple[str, tuple[bytes, bytes] | None] | None:
+        """(checksum, canonical copy as (first line, rest) or None) noted for this exact
+        file, or None."""
+        try:
+            fd = os.open(self._note(real), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                if not stat_mod.S_ISREG(st.st_mode) or st.st_uid != os.getuid() \
+                        or st.st_mode & 0o077:
+                    return None
+                line = handle.readline(4096)
+                header = orjson.loads(line)
+                if not isinstance(header, dict) or header.get("path") != str(real) \
+                        or header.get("sig") != list(sig) \
+                        or not isinstance(header.get("crc32"), str):
+                    return None
+                copy = None
+                if header.get("copy"):  # the copy's two parts, each read in one allocation
+                    head = handle.readline(4096)
+                    offset = len(line) + len(head)
+                    copy = head, read_exactly(handle.fileno(), st.st_size - offset, offset)
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        return header["crc32"], copy
+
+    def note(self, real: Path, sig: tuple[int, ...] | None, crc32: str,
+             copy: Chunks | None = None) -> None:
+        """Note that the file ``real`` with identity ``sig`` holds valid records whose
+        canonical form has checksum ``crc32`` (``copy``: that form, for a foreign file)."""
+        if not sig:
+            return
+        header = orjson.dumps({"path": str(real), "sig": list(sig), "crc32": crc32,
+                               "copy": copy is not None}) + b"\n"
+        with suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            atomic_write(self._note(real), [header, *(copy or [])], durable=False)
+
+    def forget(self, real: Path) -> None:
+        with suppress(OSError):
+            self._note(real).unlink()
