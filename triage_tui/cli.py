@@ -255,12 +255,15 @@ class TerminalText:
         self.unicode = encoding.startswith("utf")
 
     def write(self, text: str) -> int:
-        shown = inert(text, keep_newlines=True)
+        self.write_inert(inert(text, keep_newlines=True))
+        return len(text)
+
+    def write_inert(self, text: str) -> None:
+        """Write text already made inert (JSON from :func:`inert_json`): no second pass."""
         if not self.unicode:
             encoding = self.stream.encoding
-            shown = shown.encode(encoding, "backslashreplace").decode(encoding)
-        self.stream.write(shown)
-        return len(text)
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        self.stream.write(text)
 
     def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding…
         return getattr(self.stream, name)
@@ -269,8 +272,10 @@ class TerminalText:
 def _print_json(data: Any) -> None:
     """JSON as stored: valid JSON whose strings parse back to the text as typed, with every
     character that could act on a terminal written as a ``\\u`` escape."""
-    ascii_only = not getattr(sys.stdout, "unicode", True)
-    sys.stdout.write(inert_json(json.dumps(data, indent=2, ensure_ascii=ascii_only)) + "\n")
+    out = sys.stdout
+    ascii_only = not getattr(out, "unicode", True)
+    text = inert_json(json.dumps(data, indent=2, ensure_ascii=ascii_only)) + "\n"
+    out.write_inert(text) if isinstance(out, TerminalText) else out.write(text)
 
 
 _PATH_ARGS = frozenset({"db", "export", "target"})  # names of files: their bytes are kept
