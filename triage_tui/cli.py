@@ -97,19 +97,20 @@ _amount = _arg(parse_amount)
 _decision = _arg(decision_from_text)  # a decision slug, or the word the history table prints
 
 
-def _export_target(text: str) -> str:
-    """An export target: ``-``, a file or a directory; an empty one would name the current
-    folder by accident (``--export "$UNSET"``), so it is refused."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a file, a directory or -, not empty")
-    return text
+def _path(what: str) -> Callable[[str], str]:
+    """A path argument that must not be empty: ``--db "$UNSET"`` would quietly mean your
+    real history, ``--export ""`` the current folder."""
+
+    def path(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"must be {what}, not empty")
+        return text
+
+    return path
 
 
-def _db_file(text: str) -> str:
-    """``--db``: an empty one (``--db "$UNSET"``) would quietly mean your real history."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must name a history file, not be empty")
-    return text
+_db_file = _path("a history file")
+_export_target = _path("a file, a directory or -")
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -162,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategic", choices=[s.value for s in Strategic],
                    help="strategic tier: none, moderate, high")
     p.add_argument("--save", action="store_true", help="save to the history")
-    p.add_argument("--export", type=_export_target, metavar="PATH|-", help="write the brief: a file, a directory or -")
+    p.add_argument("--export", type=_export_target, metavar="PATH|-",
+                   help="write the brief: a file, a directory or -")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_assess)
 
@@ -275,7 +277,10 @@ def _print_json(data: Any) -> None:
     out = sys.stdout
     ascii_only = not getattr(out, "unicode", True)
     text = inert_json(json.dumps(data, indent=2, ensure_ascii=ascii_only)) + "\n"
-    out.write_inert(text) if isinstance(out, TerminalText) else out.write(text)
+    if isinstance(out, TerminalText):
+        out.write_inert(text)
+    else:
+        out.write(text)
 
 
 _PATH_ARGS = frozenset({"db", "export", "target"})  # names of files: their bytes are kept
