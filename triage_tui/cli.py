@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shlex
 import sys
 from datetime import datetime, timezone
@@ -34,8 +36,9 @@ from .domain.rubric import (
     plural,
 )
 from .domain.settings import Settings
+from .domain.text import inert, inert_json
 from .errors import TriageError
-from .export import ExportError, check_target, write_brief
+from .export import ExportError, write_brief
 from .paths import db_path
 from .reports import (
     cell,
@@ -84,16 +87,37 @@ def _arg(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 _score = _arg(parse_score)
 _satisfaction = _arg(parse_satisfaction)
 _positive_int = _arg(parse_positive_int)
+MAX_DAYS = 36_500  # stats --days: a century is the longest period a review can ask for
+MAX_DEMO = 100_000  # demo --count: more would take minutes and gigabytes for no use
+_days = _arg(lambda text: parse_positive_int(text, most=MAX_DAYS))
+_demo_count = _arg(lambda text: parse_positive_int(text, most=MAX_DEMO))
 _record_id = _arg(parse_record_id)
 _date = _arg(parse_date)
 _amount = _arg(parse_amount)
 _decision = _arg(decision_from_text)  # a decision slug, or the word the history table prints
 
 
+def _path(what: str) -> Callable[[str], str]:
+    """A path argument that must not be empty: ``--db "$UNSET"`` would quietly mean your
+    real history, ``--export ""`` the current folder."""
+
+    def path(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"must be {what}, not empty")
+        return text
+
+    return path
+
+
+_db_file = _path("a history file")
+_export_target = _path("a file, a directory or -")
+
+
 def _db_parent() -> argparse.ArgumentParser:
     parent = _Parser(add_help=False)
     parent.add_argument(
         "--db",
+        type=_db_file,
         default=argparse.SUPPRESS,
         metavar="PATH",
         help="history file (default: $TRIAGE_DB, else history.json in the user data dir)",
@@ -107,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Escalation triage for Customer Success Managers. "
         "With no command, opens the terminal app.",
     )
-    parser.add_argument("--db", metavar="PATH", default=None, help="history file")
+    parser.add_argument("--db", type=_db_file, metavar="PATH", default=None, help="history file")
     parser.add_argument("--demo", action="store_true",
                         help="use the demo history (demo.json in the user data dir, "
                         "filled with sample assessments on first use) instead of yours")
@@ -139,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategic", choices=[s.value for s in Strategic],
                    help="strategic tier: none, moderate, high")
     p.add_argument("--save", action="store_true", help="save to the history")
-    p.add_argument("--export", metavar="PATH|-", help="write the brief: a file, a directory or -")
+    p.add_argument("--export", type=_export_target, metavar="PATH|-",
+                   help="write the brief: a file, a directory or -")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_assess)
 
@@ -160,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", parents=[db], help="write the brief of a saved assessment")
     p.add_argument("id", type=_record_id, metavar="ID")
-    p.add_argument("target", nargs="?", default="-", metavar="PATH|-",
+    p.add_argument("target", nargs="?", default="-", type=_export_target, metavar="PATH|-",
                    help="a file, a directory (file named from date and account) or - "
                    "for standard output (the default)")
     p.set_defaults(func=cmd_export)
@@ -186,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", parents=[db], help=f"the pattern review (the {REVIEW_NAME})")
     period = p.add_mutually_exclusive_group()
-    period.add_argument("--days", type=_positive_int, metavar="N", default=REVIEW_PERIOD_DAYS,
+    period.add_argument("--days", type=_days, metavar="N", default=REVIEW_PERIOD_DAYS,
                         help=f"only assessments of the last N days (default: {REVIEW_PERIOD_DAYS}, "
                         f"the {REVIEW_NAME})")
     period.add_argument("--all", action="store_true", help="the whole history")
@@ -201,8 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fill a separate demo history with sample assessments")
     p.add_argument("--force", action="store_true",
                    help="replace a file that already has records (it is kept, renamed)")
-    p.add_argument("--count", type=_positive_int, default=None, metavar="N",
-                   help="how many assessments (default 60)")
+    p.add_argument("--count", type=_demo_count, default=None, metavar="N",
+                   help=f"how many assessments (default 60, at most {MAX_DEMO})")
     p.add_argument("--seed", type=int, default=None, metavar="N", help="random seed")
     p.set_defaults(func=cmd_demo)
     return parser
@@ -219,29 +244,97 @@ _WHY_FLAGS = {
 # ----------------------------------------------------------------------------- helpers
 
 
+class TerminalText:
+    """A text stream that shows control characters visibly (:func:`inert`, keeping line
+    breaks): ``main`` puts one in front of stdout and stderr, so every line any command
+    prints — reports, messages, errors, argparse's, a brief sent to ``-`` — reaches the
+    terminal (or the pipe) inert, whatever the command. Characters the stream's encoding
+    cannot show (a strict ``LC_ALL=C``) are written as backslash escapes, not a traceback."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        self.unicode = encoding.startswith("utf")
+
+    def write(self, text: str) -> int:
+        self.write_inert(inert(text, keep_newlines=True))
+        return len(text)
+
+    def write_inert(self, text: str) -> None:
+        """Write text already made inert (JSON from :func:`inert_json`): no second pass."""
+        if not self.unicode:
+            encoding = self.stream.encoding
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        self.stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding…
+        return getattr(self.stream, name)
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """JSON as stored: valid JSON whose strings parse back to the text as typed, with every
+    character that could act on a terminal written as a ``\\u`` escape."""
+    out = sys.stdout
+    ascii_only = not getattr(out, "unicode", True)
+    text = inert_json(json.dumps(data, indent=2, ensure_ascii=ascii_only)) + "\n"
+    if isinstance(out, TerminalText):
+        out.write_inert(text)
+    else:
+        out.write(text)
 
 
-def export_brief(
-    a: Assessment, target: str, settings: Settings, *, stdout_ok: bool = True
-) -> Path | None:
-    """Render and write the brief; `-` prints it. Returns the path written, if any."""
+_PATH_ARGS = frozenset({"db", "export", "target"})  # names of files: their bytes are kept
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _typed(text: str) -> str:
+    """Text from the command line as the user meant it. Bytes the locale could not decode
+    (``LC_ALL=C``: Python keeps them as surrogate escapes, which no file can store) are read
+    as UTF-8 — an accented name typed in a strict locale comes back whole — and bytes that
+    are not UTF-8 either become U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        return _SURROGATE.sub("\ufffd", text)
+
+
+def _typed_args(args: argparse.Namespace) -> None:
+    for name, value in vars(args).items():
+        if name in _PATH_ARGS:
+            continue
+        if isinstance(value, str):
+            setattr(args, name, _typed(value))
+        elif isinstance(value, list):
+            setattr(args, name, [_typed(v) if isinstance(v, str) else v for v in value])
+
+
+def render(a: Assessment, settings: Settings) -> str:
+    """The brief's markdown; a user template that fails is one line."""
     from .domain.brief import render_brief
 
     try:
-        text = render_brief(a, settings)
+        return render_brief(a, settings)
     except Exception as exc:  # a user template can fail in many ways
         raise CliError(f"cannot render the brief template: {exc}") from None
+
+
+def deliver(text: str, a: Assessment, target: str) -> Path | None:
+    """Write a rendered brief: a file as rendered, or (``-``) standard output, where
+    :class:`TerminalText` shows any control character visibly. Returns the file written."""
     if target == "-":
-        if not stdout_ok:
-            raise CliError("--export - and --json both write to standard output; pick one")
         sys.stdout.write(text)
         return None
     try:
         return write_brief(text, Path(target), a.account, a.created_at.astimezone().date())
     except ExportError as exc:
         raise CliError(str(exc)) from None
+
+
+def export_brief(a: Assessment, target: str, settings: Settings) -> Path | None:
+    """Render and write the brief; `-` prints it. Returns the path written, if any."""
+    return deliver(render(a, settings), a, target)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -293,16 +386,22 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     a = assess(draft, settings, now=now)
     if args.export == "-" and args.json:
         raise CliError("--export - and --json both write to standard output; pick one")
-    if args.export and args.export != "-":  # a bad path must not leave a saved record
-        check_target(Path(args.export), a.account, a.created_at.astimezone().date())
+    # All or nothing: the brief is rendered and its file checked and written first, the
+    # record saved last; a save that fails takes the new file away again. So a failed
+    # command leaves neither a record (a retry makes no duplicate) nor a brief behind.
+    brief = render(a, settings) if args.export else None
+    exported: Path | None = None
+    if brief is not None and args.export != "-":
+        exported = deliver(brief, a, args.export)  # checks the target (never overwrites)
     if args.save:
-        a = save_assessment(args, a)
-    try:
-        exported = export_brief(a, args.export, settings) if args.export else None
-    except CliError as exc:
-        if args.save:
-            raise CliError(f"saved as #{a.id} in {args.db}, but {exc}") from None
-        raise
+        try:
+            a = save_assessment(args, a)
+        except BaseException:
+            if exported is not None:
+                exported.unlink(missing_ok=True)
+            raise
+    if brief is not None and args.export == "-":
+        deliver(brief, a, "-")
     if args.json:
         data = a.to_json()
         if exported is not None:
@@ -350,12 +449,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         _print_json(a.to_json())
         return 0
-    from .domain.brief import render_brief
-
-    try:
-        brief = render_brief(a, settings)
-    except Exception as exc:  # a user template can fail in many ways
-        raise CliError(f"cannot render the brief template: {exc}") from None
+    brief = render(a, settings)
     lines = summary_lines(a) + lifecycle_lines(a, datetime.now(timezone.utc))
     print("\n".join(lines))
     print()
@@ -478,8 +572,37 @@ def fill_demo(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``triage`` command. Everything it prints goes through :class:`TerminalText`
+    (control characters shown visibly); the TUI gets the real streams back first."""
+    real = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalText(real[0]), TerminalText(real[1])
+    try:
+        try:
+            code = _main(argv)
+            sys.stdout.flush()  # a closed pipe shows here when the output was short
+        except BrokenPipeError:  # `triage history | head -1`: the reader has gone, fine
+            _quiet_stdout(real[0])
+            return 0
+    finally:
+        sys.stdout, sys.stderr = real
+    return code() if callable(code) else code
+
+
+def _quiet_stdout(stream: Any) -> None:
+    """After a broken pipe: point stdout at /dev/null so the flush at exit cannot fail
+    again (Python's documented recipe for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+
+
+def _main(argv: list[str] | None) -> int | Callable[[], int]:
+    """Run the command and return its exit code, or (no command) what opens the TUI."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _typed_args(args)
     try:
         args.db_flag = args.db
         if args.demo:
@@ -495,20 +618,28 @@ def main(argv: list[str] | None = None) -> int:
         args.db = db_path(args.db)
         settings = load_settings()
         if args.command is None:
-            return run_tui(args.db, settings, demo=args.demo)
+            return lambda: run_tui(args.db, settings, demo=args.demo)
         func: Callable[[argparse.Namespace, Settings], int] = args.func
         return func(args, settings)
     except TriageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(str(exc))
+    except BrokenPipeError:
+        raise  # main's: quiet, exit 0
     except OSError as exc:  # e.g. --db names a folder, or a file we may not read
         where = exc.filename if isinstance(exc.filename, str) else getattr(args, "db", None)
-        print(f"{PROG}: error: {where}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return _error(f"{where}: {exc.strerror or exc}")
+    except OverflowError as exc:  # date arithmetic at the calendar's edge, whatever its source
+        return _error(f"a date or number is out of range ({exc})")
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
+    except Exception as exc:  # a bug: still one line, never a traceback with raw user text
+        return _error(f"unexpected {type(exc).__name__}: {exc} (please report this)")
+
+
+def _error(message: str) -> int:
+    """A CLI error: one line on stderr (a newline in it is shown, not obeyed), exit 2."""
+    print(f"{PROG}: error: {inert(message)}", file=sys.stderr)
+    return 2
 
 
 def run_tui(db: Path, settings: Settings, demo: bool = False) -> int:

@@ -1,10 +1,14 @@
 """The text reports the command line prints: one assessment, its lifecycle, the history
 and follow-up tables, the pattern review. Pure formatting (no I/O, no argparse): each
-function returns the lines and ``cli.py`` prints them."""
+function returns the lines and ``cli.py`` prints them.
+
+User text (accounts, notes, team names from the config) goes through :func:`cell`: the one
+sanitizer (:func:`~triage_tui.domain.text.inert`) so it stays on its line and shows its control
+characters, and columns measured in terminal cells, so wide (CJK, emoji) and zero-width
+characters keep a table aligned."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -19,6 +23,7 @@ from .domain.rubric import (
     lcfirst,
     plural,
 )
+from .domain.text import display_width, fit, inert, pad
 
 if TYPE_CHECKING:
     from .domain.models import Assessment
@@ -28,7 +33,7 @@ if TYPE_CHECKING:
 def summary_lines(a: Assessment) -> list[str]:
     """A readable summary of one assessment for the terminal."""
     band = BAND_BY_DECISION[a.decision]
-    head = f"{a.account}: {a.total}/20 · {band.label}"
+    head = f"{cell(a.account)}: {a.total}/20 · {band.label}"
     if a.id is not None:
         head = f"#{a.id} {head}"
     lines = [head]
@@ -43,7 +48,7 @@ def summary_lines(a: Assessment) -> list[str]:
     )
     lines.append(f"  type: {ISSUE_TYPES[a.issue_type].label}")
     if a.route:
-        lines.append(f"  route to: {a.route.to} ({lcfirst(a.route.when)})")
+        lines.append(f"  route to: {cell(a.route.to)} ({lcfirst(a.route.when)})")
     lines.append(f"  why: {a.why.text}")
     for what_if in (a.what_if.up, a.what_if.down):
         if what_if:
@@ -64,23 +69,19 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.strftime(fmt)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def cell(text: str, width: int | None = None) -> str:
-    """User text for a terminal line: no control characters, cut to ``width``."""
-    text = _CONTROL.sub(" ", text)
-    if width is not None and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
+    """User text for one terminal line: control characters (a newline too) shown inert,
+    cut to ``width`` terminal columns."""
+    text = inert(text)
+    return text if width is None else fit(text, width)
 
 
 def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    widths = [max(display_width(h), *(display_width(r[i]) for r in rows))
+              for i, h in enumerate(header)]
 
     def fmt(cells: list[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(cells, widths))]
+        parts = [pad(c, w, right=i in right) for i, (c, w) in enumerate(zip(cells, widths))]
         return "  ".join(parts).rstrip()
 
     return [fmt(header), *(fmt(r) for r in rows)]
@@ -157,7 +158,7 @@ def review_lines(review: Review) -> list[str]:
 
     out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
     if review.repeat_accounts:
-        out += [f"  {cell(r.account, 30):<32}{plural(r.escalations, 'escalation'):>15} "
+        out += [f"  {pad(cell(r.account, 30), 32)}{plural(r.escalations, 'escalation'):>15} "
                 f"(up to {r.most_in_window} in {review.repeat_window_days} days), "
                 f"last {local_time(r.last_at, '%Y-%m-%d')}" for r in review.repeat_accounts]
     else:
