@@ -535,21 +535,29 @@ class HistoryStore:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
             return self._escalation(line)
 
-    def escalations(self, include_closed: bool = True) -> list[Escalation]:
+    def escalations(self, include_closed: bool = True, since: datetime | None = None
+                    ) -> list[Escalation]:
         """Every escalation, oldest first. ``include_closed=False`` (for ``due`` and the Today
         screen) skips the closed ones on their raw bytes (the status marker that starts each
-        record), without parsing them."""
+        record), without parsing them. ``since``: only those created at or after it (the
+        file is in time order: the older ones are never parsed)."""
         with self._mutex:
             data = self._snapshot().data
             body = data.body
             found = []
             with paused_gc():
-                for start, end in data.spans():
-                    if not include_closed:
-                        cut = body.find(b'": ', start, end)
-                        if body.startswith(CLOSED_PREFIX, cut + 3):
-                            continue
-                    found.append(self._escalation(body[start:end]))
+                if since is None:
+                    for start, end in data.spans():
+                        if include_closed or not body.startswith(
+                                CLOSED_PREFIX, body.find(b'": ', start, end) + 3):
+                            found.append(self._escalation(body[start:end]))
+                else:
+                    lines = data.lines()
+                    first = bisect.bisect_left(lines, _utc(since), key=lambda ln: _line_key(ln)[0])
+                    for line in lines[first:]:
+                        if include_closed or not line.startswith(
+                                CLOSED_PREFIX, line.find(b'": ') + 3):
+                            found.append(self._escalation(line))
             return found
 
     def all(self) -> list[Assessment]:
