@@ -48,6 +48,7 @@ from .reports import (
     local_time,
     review_lines,
     span,
+    status_word,
     summary_lines,
     timeline_lines,
 )
@@ -404,15 +405,18 @@ def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(args)
     items = store.query(account=args.account, decision=args.decision, limit=args.limit)
+    escalations = {a.id: store.escalation(a.id or 0) for a in items}
+    now = current_time()
     if args.json:
-        _print_json([a.to_json() for a in items])
+        _print_json([{**a.to_json(), "status": escalations[a.id].status.value} for a in items])
         return 0
     total = store.count()
     if not items:
         what = "no assessment matches" if (args.account or args.decision) else "no assessments yet"
         print(f"{what} in {args.db}")
         return 0
-    print("\n".join(history_lines(items, current_time())))
+    statuses = {i: status_word(esc, now, settings) for i, esc in escalations.items()}
+    print("\n".join(history_lines(items, now, statuses)))
     print(f"{len(items)} of {total} in {args.db}, newest first")
     return 0
 
@@ -490,9 +494,10 @@ def cmd_followups(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(args)
     before = store.get(args.id)
-    a = store.checkin(args.id, current_time(), args.note)
+    now = current_time()
+    a = store.checkin(args.id, now, args.note)
     if args.json:
-        _print_json(a.to_json())
+        _print_json(_show_json(a, store.escalation(args.id), now, settings))
     elif before.checkin_done_at is not None:
         print(f"#{a.id} {cell(a.account)}: check-in already done {local_time(a.checkin_done_at)}")
     else:

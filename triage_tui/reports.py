@@ -116,11 +116,14 @@ def lifecycle_lines(a: Assessment, now: datetime) -> list[str]:
                      f"(triage checkin {a.id} when done)")
     return lines
 
-def history_lines(items: Sequence[Assessment], now: datetime) -> list[str]:
-    """The ``triage history`` table, one row per assessment (in the order given)."""
+def history_lines(items: Sequence[Assessment], now: datetime,
+                  statuses: dict[int | None, str] | None = None) -> list[str]:
+    """The ``triage history`` table, one row per assessment (in the order given);
+    ``statuses``: the status to show per id (see :func:`status_word`)."""
     rows = [
         [str(a.id), local_time(a.created_at, "%Y-%m-%d"), cell(a.account, 24), f"{a.total}/20",
-         _SHORT_DECISION[a.decision], a.issue_type.value, _status(a, now)]
+         _SHORT_DECISION[a.decision], a.issue_type.value,
+         statuses[a.id] if statuses and a.id in statuses else _status(a, now)]
         for a in items
     ]
     return _table(["ID", "DATE", "ACCOUNT", "SCORE", "DECISION", "TYPE", "STATUS"],
@@ -233,6 +236,14 @@ def span(delta: timedelta) -> str:
 def _lateness(deadline: datetime, now: datetime) -> str:
     late = now - deadline
     return f"late by {span(late)}" if late > timedelta(0) else f"due in {span(late)}"
+
+
+def status_word(esc: Escalation, now: datetime, settings: Settings) -> str:
+    """The status, and the most urgent thing due if any: "escalated · update overdue"."""
+    from .domain.escalation import due_items
+
+    items = due_items([esc], now, settings)
+    return esc.status.value + (f" · {items[0].kind.value}" if items else "")
 
 
 def due_lines(items: Sequence[DueItem], now: datetime) -> list[str]:
