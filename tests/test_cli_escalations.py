@@ -252,8 +252,9 @@ def test_a_file_of_an_earlier_release_opens_with_every_record_and_its_events(
     assert json.loads(db_file.read_text().partition("\n")[0][len('{"_meta": {"1": '):-2])[
         "schema"] == 4
     assert store.escalation(1).status is Status.CLOSED
-    assert [e.id for e in store.escalations(include_closed=False)] == sorted(
-        i for i, s in status.items() if s != "closed")
+    # skipped: the closed ones and #3 (resolved, never escalated: nothing can fall due)
+    watched = [2, 4, 5] if name == "released-v2.json" else [2, 5, 6]
+    assert [e.id for e in store.escalations(include_closed=False)] == watched
 
 
 def test_a_schema_1_record_migrates_to_an_escalation(cli: Cli, db_file: Path) -> None:
