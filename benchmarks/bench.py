@@ -277,10 +277,14 @@ tiny.write_text(json.dumps(json.loads(own.read_bytes())), "utf-8")
 """
 
 
+LIVE_DEMO = False  # --live-demo: keep the demo's unresolved escalations of every age
+
+
 def make_histories(own: Path, tiny: Path, n: int) -> None:
     """Made in a child process: the benchmark's own memory stays small, so the children it
     forks start small (their peak RSS counts what they inherited before exec)."""
-    subprocess.run([PY, "-c", MAKE, str(own), str(tiny), str(n)], check=True,
+    subprocess.run([PY, "-c", MAKE, str(own), str(tiny), str(n),
+                    *(["--live-demo"] if LIVE_DEMO else [])], check=True,
                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
 
 
@@ -402,9 +406,14 @@ def main() -> int:
     parser.add_argument("--only", default="startup,keypress,cli,scale")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="scale: numbers of assessments (the first is the baseline)")
+    parser.add_argument("--live-demo", action="store_true",
+                        help="scale: keep the demo's 8 %% unresolved escalations of every age "
+                        "(1 000 live at 10 000) instead of resolving those over 30 days old")
     parser.add_argument("--no-screens", action="store_true",
                         help="scale: the CLI commands only (no history screen)")
     args = parser.parse_args()
+    global LIVE_DEMO
+    LIVE_DEMO = args.live_demo
     reps = 5 if args.quick else 15
     only = set(args.only.split(","))
     sys.path.insert(0, str(ROOT))
