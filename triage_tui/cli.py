@@ -377,6 +377,8 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
         raise
     if args.json:
         data = a.to_json()
+        if args.save:  # the escalation it starts: status, clocks, its created event
+            data = _show_json(a, _store(args).escalation(a.id or 0), now, settings)
         if exported is not None:
             data["exported_to"] = str(exported)
         _print_json(data)
