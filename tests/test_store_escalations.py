@@ -4,8 +4,6 @@ appended under the lock, closed ones skipped on raw bytes, old files migrated.""
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,7 +19,6 @@ from triage_tui.storage.store import QUIET_PREFIX
 UTC = timezone.utc
 MON = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 H = timedelta(hours=1)
-DATA = Path(__file__).parent / "data"
 
 
 def make(account: str = "Acme", scores: tuple[int, int, int, int] = (4, 4, 4, 3),
