@@ -85,7 +85,9 @@ async def test_slider_keys(app: TriageApp) -> None:
 async def test_fast_key_sequence_lands_on_the_right_sliders(app: TriageApp) -> None:
     """What a script in tmux sends in one go: every key must reach the field focused then."""
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press(*"Acme", "tab", "5", "tab", "l", "l", "l", "tab", "4", "tab", "h", "3")
+        # account, impact, value, (the value helper: ARR, strategic tier), time, capability
+        await pilot.press(*"Acme", "tab", "5", "tab", "l", "l", "l", "tab", "tab", "tab", "4",
+                          "tab", "h", "3")
         screen = await ready(pilot)
         await pilot.pause()
         assert screen._draft.account == "Acme"
@@ -214,6 +216,8 @@ async def test_arr_and_tier_suggest_account_value(app: TriageApp) -> None:
         value = screen.query_one("#account_value", Slider)
         assert value.value == 5
         assert "suggested 5" in screen.query_one("#why-account_value").value
+        hint = panel_text(screen, "arr-hint")
+        assert "account value set to 5" in hint and "suggested" in hint
         value.focus()
         await pilot.press("h")  # the user may override
         await pilot.pause()
@@ -221,31 +225,94 @@ async def test_arr_and_tier_suggest_account_value(app: TriageApp) -> None:
         screen.query_one("#arr").focus()
         await pilot.press("ctrl+u", *"20000")
         await pilot.pause()
-        assert value.value == 3
+        assert value.value == 4  # set by hand: kept, and the hint says so
+        hint = panel_text(screen, "arr-hint")
+        assert "suggests 3" in hint and "your 4 is kept" in hint
         screen.query_one("#strategic").focus()
         await pilot.press("right", "right", "enter")  # High
         await pilot.pause()
-        assert value.value == 5
+        assert value.value == 4
+        assert "suggests 5" in panel_text(screen, "arr-hint")
+        value.focus()
+        await pilot.press("5")
+        await pilot.pause()
+        assert "as you set it" in panel_text(screen, "arr-hint")
 
 
 @asynctest
-async def test_by_when_defaults_from_the_decision_until_typed(app: TriageApp) -> None:
+async def test_the_value_helper_sits_under_the_account_value_slider(db_file: Path) -> None:
+    for size in ((120, 40), (80, 24)):
+        app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=size) as pilot:
+            screen = await ready(pilot)
+            slider = screen.query_one("#account_value", Slider).region
+            arr = screen.query_one("#arr").region
+            time = screen.query_one("#time_sensitivity", Slider).region
+            assert slider.bottom <= arr.y < time.y, size
+
+
+@asynctest
+async def test_by_when_is_suggested_not_filled_in(app: TriageApp) -> None:
+    """The decision's deadline is offered next to the field; the draft has none (and the
+    no-deadline warning stands) until the CSM accepts it with ctrl+b or types a date."""
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         by = screen.query_one("#by")
         expected = add_business_days(TODAY, DEFAULT_DEADLINE_BUSINESS_DAYS[Decision.HANDLE_YOURSELF])
-        assert by.value == expected.isoformat()
+        assert by.value == "" and screen._draft.by is None
+        assert by.placeholder == expected.isoformat()
+        assert f"suggested {expected.isoformat()}" in panel_text(screen, "by-hint")
+        assert "ctrl+b" in panel_text(screen, "by-hint")
         for dim in ("customer_impact", "account_value", "time_sensitivity", "csm_capability"):
             screen.query_one(f"#{dim}", Slider).value = 5
         await pilot.pause()
-        assert by.value == TODAY.isoformat()  # escalate immediately: same day
+        assert by.value == "" and screen._draft.by is None
+        assert f"suggested {TODAY.isoformat()}" in panel_text(screen, "by-hint")  # same day
+        codes = [w.code.value for w in screen._evaluation.warnings]
+        assert "no-deadline" in codes
+        assert "no “by when” yet" in panel_text(screen, "warnings")
+        await pilot.press("ctrl+b")  # accept the suggestion, from any field
+        await pilot.pause()
+        assert by.value == TODAY.isoformat() and screen._draft.by == TODAY
+        assert "no-deadline" not in [w.code.value for w in screen._evaluation.warnings]
+        assert panel_text(screen, "by-hint") == ""
         by.focus()
-        await pilot.press("ctrl+u", *"2026-12-01")
+        await pilot.press("ctrl+u", *"2026-12-01")  # or type over it
         await pilot.pause()
         screen.query_one("#customer_impact", Slider).value = 1
         await pilot.pause()
         assert by.value == "2026-12-01"
         assert screen._draft.by == date(2026, 12, 1)
+
+
+@asynctest
+async def test_same_inputs_same_verdict_as_the_cli(app: TriageApp) -> None:
+    """The same case through the Pilot and through `triage assess --json`: the same
+    warnings and route (no deadline given in either)."""
+    import subprocess
+    import sys
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"Acme", "tab", "5", "tab", "4", "tab", "tab", "tab", "4", "tab", "3")
+        screen.query_one("#issue-type").focus()
+        await pilot.press("down", "down")  # service failure
+        screen.query_one("#ask").focus()
+        await pilot.press(*"Restore the EU cluster, SRE lead")
+        await pilot.pause()
+        evaluation = screen._evaluation
+        tui = ([w.code.value for w in evaluation.warnings], evaluation.route.to,
+               evaluation.decision.value)
+    out = subprocess.run(
+        [sys.executable, "-m", "triage_tui", "assess", "--account", "Acme",
+         "--impact", "5", "--value", "4", "--time", "4", "--capability", "3",
+         "--type", "service-failure", "--ask", "Restore the EU cluster, SRE lead",
+         "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    cli = json.loads(out.stdout)
+    assert tui == ([w["code"] for w in cli["warnings"]], cli["route"]["to"], cli["decision"])
+    assert "no-deadline" in tui[0]
 
 
 @asynctest
@@ -279,7 +346,8 @@ async def test_save_writes_the_assessment(app: TriageApp, db_file: Path) -> None
 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await pilot.press(*"Acme Corp", "tab", "4", "tab", "3", "tab", "3", "tab", "2")
+        # the two tabs after account value pass the value helper (ARR, strategic tier)
+        await pilot.press(*"Acme Corp", "tab", "4", "tab", "3", "tab", "tab", "tab", "3", "tab", "2")
         screen.query_one("#ask").focus()
         await pilot.press(*"Fix | now")
         await pilot.press("ctrl+s")
@@ -526,7 +594,7 @@ async def test_theme_choice_persists(db_file: Path) -> None:
 async def test_usable_at_80x24(app: TriageApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
-        await pilot.press(*"Acme", "tab", "5", "tab", "5", "tab", "5")
+        await pilot.press(*"Acme", "tab", "5", "tab", "5", "tab", "tab", "tab", "5")
         await pilot.pause()
         for widget_id in ("total", "decision", "route"):
             region = screen.query_one(f"#{widget_id}").region
