@@ -665,3 +665,103 @@ async def test_a_draft_loaded_before_the_lazy_form_is_mounted_fills_it(db_file: 
         assert screen.first_step == (4, "Total 4/20")
         assert screen.read_form() == LOADED
         assert screen.query_one("#situation").text == "Two days down"
+
+
+# ----------------------------------------------------------------------------- issue 12
+
+
+@asynctest
+async def test_typing_right_after_tab_keeps_the_fields_text(app: TriageApp) -> None:
+    """Tab and text in one burst: nothing already in the next field is selected and
+    replaced (no select-on-focus anywhere in the form)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.load_draft(Draft(account="Acme", ask="Fix the export", comms="Call Dana",
+                                by=date(2026, 12, 4)))
+        await pilot.pause()
+        screen.query_one("#ask").focus()
+        await pilot.pause()
+        await pilot.press("tab", *" today")  # ask → by when
+        await pilot.press("shift+tab", "tab", "tab", *" by noon")  # → comms
+        await pilot.pause()
+        assert screen.query_one("#comms").value == "Call Dana by noon"
+        assert screen.query_one("#by").value.startswith("2026-12-04")
+        for field in screen.query("#form Input"):
+            assert field.select_on_focus is False, field.id
+
+
+@asynctest
+async def test_date_fields_show_the_whole_date(db_file: Path) -> None:
+    for size in ((120, 40), (80, 24)):
+        app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=size) as pilot:
+            screen = await ready(pilot)
+            for name in ("open-since", "by"):
+                field = screen.query_one(f"#{name}")
+                field.focus()
+                await pilot.press(*"2026-11-30")
+                await pilot.pause()
+                assert field.content_region.width >= len("2026-11-30") + 1, (size, name)
+                assert field.scroll_offset.x == 0, (size, name)
+
+
+@asynctest
+async def test_new_draft_is_new_in_every_field(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one("#arr").focus()
+        await pilot.press(*"90k")
+        screen.query_one("#strategic").focus()
+        await pilot.press("right", "right", "enter")  # High
+        screen.query_one("#issue-type").focus()
+        await pilot.press("down", "down", "down")  # commercial dispute
+        screen.query_one("#signal-sla-breached").focus()
+        await pilot.press("space")
+        screen.query_one("#open-since").focus()
+        await pilot.press(*"2026-11-02")
+        screen.query_one("#by").focus()
+        await pilot.press(*"2026-11-27")
+        await pilot.pause()
+        draft = screen._draft
+        assert draft.strategic is not None and draft.issue_type is IssueType.COMMERCIAL_DISPUTE
+        await pilot.press("ctrl+n", "y")  # discard the changes
+        await pilot.pause()
+        await pilot.pause()
+        draft = screen._draft
+        assert draft == Draft(issue_type=IssueType.PRODUCT_DEFECT)
+        assert not any(b.value for b in screen.query("#strategic RadioButton"))
+        options = screen.query_one("#issue-type")
+        assert options.highlighted == 0  # shown highlighted: the type used
+        assert screen.query_one("#arr").value == "" and screen.query_one("#by").value == ""
+        assert not screen.query_one("#signal-sla-breached").value
+        options.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen._draft.issue_type is IssueType.FEATURE_GAP  # the next one, not a jump
+        screen.query_one("#strategic").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen._draft.strategic is not None  # the tier buttons work again
+
+
+@asynctest
+async def test_panel_key_focuses_and_scrolls_the_side_panel(db_file: Path) -> None:
+    for size in ((120, 40), (80, 24)):
+        app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=size) as pilot:
+            screen = await ready(pilot)
+            await pilot.press(*"Acme", "tab", "5", "tab", "5")
+            await pilot.pause(0.3)
+            slider = screen.query_one("#account_value")
+            assert app.focused is slider
+            await pilot.press("ctrl+l")
+            side = screen.query_one("#side")
+            assert app.focused is side, size
+            assert side.max_scroll_y > 0
+            await pilot.press("pagedown")
+            await pilot.pause()
+            assert side.scroll_y > 0, size
+            await pilot.press("ctrl+l")  # and back to where the CSM was
+            assert app.focused is slider
+            footer = " ".join(str(k.render()) for k in screen.query("FooterKey"))
+            assert "Panel" in footer and ("^l" in footer or "ctrl+l" in footer), footer

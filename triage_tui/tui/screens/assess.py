@@ -458,7 +458,8 @@ class AssessScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="form"):
             yield Label("Account", classes="field-label")
-            yield Input(placeholder="Account name (required to save)", id="account")
+            yield Input(placeholder="Account name (required to save)", id="account",
+                        select_on_focus=False)
             yield Static("", id="account-error", classes="validation")
             yield Label("Scores", classes="section")
             for dim in Dimension:
