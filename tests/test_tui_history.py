@@ -790,3 +790,20 @@ async def test_enter_typed_before_the_rest_arrives_opens_the_first_match_of_all(
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         first = next(d for d in newest if word in d["account"].lower())
         assert app.screen.assessment.id == first["id"]
+
+
+@asynctest
+async def test_detail_shows_the_stored_warnings(demo_db: Path) -> None:
+    app = app_for(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_row(pilot, lambda r: len(r.warning_codes) >= 1)
+        await pilot.pause()
+        a = app.screen.assessment
+        shown = str(app.screen.query_one("#detail-warnings").render())
+        assert a.warnings
+        for warning in a.warnings:
+            assert warning.message[:40] in shown.replace("\n", " ")
+        await pilot.press("escape")
+        await open_row(pilot, lambda r: not r.warning_codes)
+        await pilot.pause()
+        assert str(app.screen.query_one("#detail-warnings").render()) == "none"
