@@ -429,7 +429,7 @@ async def test_export_asks_before_overwriting(app: TriageApp, tmp_path: Path, mo
         await ready(pilot)
         await pilot.press(*"Acme", "ctrl+o")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("ctrl+u", *target.name, "enter")  # typed: an existing file
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
@@ -438,12 +438,61 @@ async def test_export_asks_before_overwriting(app: TriageApp, tmp_path: Path, mo
         assert target.read_text(encoding="utf-8") == "keep me"
         await pilot.press("ctrl+o")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("ctrl+u", *target.name, "enter")
         await pilot.pause()
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert target.read_text(encoding="utf-8").startswith("## Escalation Assessment: Acme")
+
+
+@asynctest
+async def test_export_suggests_the_next_free_name_like_the_cli(
+    app: TriageApp, tmp_path: Path, monkeypatch
+) -> None:
+    """One account assessed twice in a day: the suggestion is "-2", never an overwrite."""
+    from triage_tui.tui.screens.export import ExportScreen
+
+    monkeypatch.chdir(tmp_path)
+    first = tmp_path / f"{TODAY.isoformat()}-acme.md"
+    first.write_text("the morning's brief", encoding="utf-8")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert app.screen.query_one("#export-path").value == f"{TODAY.isoformat()}-acme-2.md"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+    assert first.read_text(encoding="utf-8") == "the morning's brief"
+    assert (tmp_path / f"{TODAY.isoformat()}-acme-2.md").read_text().startswith("## Escalation")
+
+
+@asynctest
+async def test_export_to_a_missing_folder_keeps_the_dialog_open(
+    app: TriageApp, tmp_path: Path, monkeypatch
+) -> None:
+    from triage_tui.tui.screens.export import ExportScreen
+
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+o")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"nowhere/brief.md", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)  # still open, the text kept
+        assert app.screen.query_one("#export-path").value == "nowhere/brief.md"
+        error = str(app.screen.query_one("#export-error").render())
+        assert "does not exist" in error and "nowhere" in error
+        (tmp_path / "nowhere").mkdir()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+    assert (tmp_path / "nowhere" / "brief.md").read_text().startswith("## Escalation")
 
 
 @asynctest
