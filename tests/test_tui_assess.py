@@ -263,6 +263,7 @@ async def test_by_when_is_suggested_not_filled_in(app: TriageApp) -> None:
         assert by.placeholder == expected.isoformat()
         assert f"suggested {expected.isoformat()}" in panel_text(screen, "by-hint")
         assert "ctrl+b" in panel_text(screen, "by-hint")
+        assert screen.query_one("#by-hint").display  # seen, not only rendered
         for dim in ("customer_impact", "account_value", "time_sensitivity", "csm_capability"):
             screen.query_one(f"#{dim}", Slider).value = 5
         await pilot.pause()
@@ -323,6 +324,7 @@ async def test_date_validation_messages(app: TriageApp) -> None:
         await pilot.press(*"2026-13-01")
         await pilot.pause()
         assert "not a real date" in panel_text(screen, "open-since-error")
+        assert screen.query_one("#open-since-error").region.height > 0  # on screen
         assert screen.query_one("#open-since").has_class("-invalid")
         await pilot.press("ctrl+u", *"20261101")
         await pilot.pause()

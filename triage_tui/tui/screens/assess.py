@@ -86,6 +86,12 @@ def _content(text: str, style: str = "") -> Content:
     return Content.styled(text, style) if style else Content(text)
 
 
+def _say(static: Static, content: Content | str) -> None:
+    """Show `content` in a message line, hidden (class -blank) while it is empty."""
+    static.update(content)
+    static.set_class(not content, "-blank")
+
+
 # ----------------------------------------------------------------- the lazily mounted parts
 
 
@@ -216,7 +222,7 @@ class DraftDetails(Vertical):
         with Horizontal(classes="date-row"):
             yield Input(placeholder="YYYY-MM-DD", id="open-since", classes="date",
                         select_on_focus=False)
-            yield Static("", id="open-since-error", classes="validation")
+            yield Static("", id="open-since-error", classes="validation -blank")
         yield Label("Situation", classes="field-label")
         yield TextArea(id="situation", soft_wrap=True, show_line_numbers=False)
         yield Label("Specific ask (what, from whom)", classes="field-label")
@@ -224,10 +230,10 @@ class DraftDetails(Vertical):
         yield Label("By when (YYYY-MM-DD)", classes="field-label")
         with Horizontal(classes="date-row"):
             yield Input(placeholder="YYYY-MM-DD", id="by", classes="date", select_on_focus=False)
-            yield Static("", id="by-error", classes="validation")
-            yield Static("", id="by-hint", classes="date-hint")
+            yield Static("", id="by-error", classes="validation -blank")
+            yield Static("", id="by-hint", classes="date-hint -blank")
         yield Label("Customer communication", classes="field-label")
-        yield Input(placeholder="What you tell the customer, and when", id="comms",
+        yield Input(placeholder="What you tell the customer, when", id="comms",
                     select_on_focus=False)
 
     def on_mount(self) -> None:
@@ -268,7 +274,8 @@ class DraftDetails(Vertical):
             return
         self._suggested = suggested
         self._inputs["by"].placeholder = suggested.isoformat() if suggested else "YYYY-MM-DD"
-        self._by_hint.update(
+        _say(
+            self._by_hint,
             Content.assemble(("suggested " + suggested.isoformat(), "b"), f" · {ACCEPT_KEY} accepts it")
             if suggested else ""
         )
@@ -344,9 +351,8 @@ class DraftDetails(Vertical):
             if message != self._shown_errors.get(name, ""):
                 self._shown_errors[name] = message
                 self._inputs[name].set_class(bool(message), "-invalid")
-                self.query_one(f"#{name}-error", Static).update(
-                    _content(f"✗ {message}") if message else ""
-                )
+                _say(self.query_one(f"#{name}-error", Static),
+                     _content(f"✗ {message}") if message else "")
 
     def focus_field(self, name: str) -> None:
         self._inputs[name].focus()
@@ -421,7 +427,9 @@ class AssessScreen(Screen[None]):
         Binding("ctrl+o", "export", "Export", id="assess.export"),
         Binding("ctrl+y", "copy_brief", "Copy", id="assess.copy", priority=True),
         Binding("ctrl+n", "new", "New", id="assess.new"),
-        Binding(ACCEPT_KEY, "accept_deadline", "Use deadline", id="assess.accept-deadline"),
+        # Shown next to "by when" (and in F1 help) rather than in a full footer.
+        Binding(ACCEPT_KEY, "accept_deadline", "Use the suggested deadline", show=False,
+                id="assess.accept-deadline"),
         Binding(PANEL_KEY, "toggle_panel", "Panel", id="assess.panel"),
         Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="assess.next"),
         Binding(
@@ -460,7 +468,7 @@ class AssessScreen(Screen[None]):
             yield Label("Account", classes="field-label")
             yield Input(placeholder="Account name (required to save)", id="account",
                         select_on_focus=False)
-            yield Static("", id="account-error", classes="validation")
+            yield Static("", id="account-error", classes="validation -blank")
             yield Label("Scores", classes="section")
             for dim in Dimension:
                 spec = DIMENSIONS[dim]
@@ -501,6 +509,7 @@ class AssessScreen(Screen[None]):
         footer = self.query_one(Footer)
         footer.compact = event.size.width < 110
         footer.show_command_palette = event.size.width >= 84
+        self._helper.set_class(event.size.width < 100, "-stacked")
 
     # ----------------------------------------------------------------- live update
 
@@ -561,7 +570,7 @@ class AssessScreen(Screen[None]):
         if message != self._account_message:
             self._account_message = message
             self._account.set_class(bool(message), "-invalid")
-            self._account_error.update(_content(f"✗ {message}") if message else "")
+            _say(self._account_error, _content(f"✗ {message}") if message else "")
 
     # ----------------------------------------------------------------- events of the form
 
