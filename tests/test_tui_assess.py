@@ -264,6 +264,10 @@ async def test_by_when_is_suggested_not_filled_in(app: TriageApp) -> None:
         assert f"suggested {expected.isoformat()}" in panel_text(screen, "by-hint")
         assert "ctrl+b" in panel_text(screen, "by-hint")
         assert screen.query_one("#by-hint").display  # seen, not only rendered
+        from triage_tui.tui.screens.help import key_sections
+
+        keys = {k: d for _, rows in key_sections(screen) for k, d in rows}
+        assert "suggested deadline" in keys["ctrl+b"] and keys["ctrl+l"] == "Panel"  # F1 help
         for dim in ("customer_impact", "account_value", "time_sensitivity", "csm_capability"):
             screen.query_one(f"#{dim}", Slider).value = 5
         await pilot.pause()
