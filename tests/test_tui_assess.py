@@ -85,9 +85,8 @@ async def test_slider_keys(app: TriageApp) -> None:
 async def test_fast_key_sequence_lands_on_the_right_sliders(app: TriageApp) -> None:
     """What a script in tmux sends in one go: every key must reach the field focused then."""
     async with app.run_test(size=(120, 40)) as pilot:
-        # account, impact, value, (the value helper: ARR, strategic tier), time, capability
-        await pilot.press(*"Acme", "tab", "5", "tab", "l", "l", "l", "tab", "tab", "tab", "4",
-                          "tab", "h", "3")
+        # account, impact, value, time, capability (the value helper comes after them)
+        await pilot.press(*"Acme", "tab", "5", "tab", "l", "l", "l", "tab", "4", "tab", "h", "3")
         screen = await ready(pilot)
         await pilot.pause()
         assert screen._draft.account == "Acme"
@@ -95,6 +94,24 @@ async def test_fast_key_sequence_lands_on_the_right_sliders(app: TriageApp) -> N
         assert "16/20" in panel_text(screen, "total")
         assert "Escalate with urgency" in panel_text(screen, "decision")
         assert screen._evaluation.decision is Decision.ESCALATE_WITH_URGENCY
+
+
+@asynctest
+async def test_tab_visits_the_four_sliders_then_the_value_helper(app: TriageApp) -> None:
+    """Tab from the account: the sliders one after another, then the ARR helper shown under
+    account value, then the rest of the form; shift+tab walks the same way back."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        seen = []
+        for _ in range(7):
+            await pilot.press("tab")
+            seen.append(screen.focused.id)
+        assert seen == ["customer_impact", "account_value", "time_sensitivity",
+                        "csm_capability", "arr", "strategic", seen[6]]
+        assert seen[6] not in {"arr", "strategic"} and seen[6] is not None
+        for expected in ("strategic", "arr", "csm_capability"):
+            await pilot.press("shift+tab")
+            assert screen.focused.id == expected
 
 
 @asynctest
@@ -299,7 +316,7 @@ async def test_same_inputs_same_verdict_as_the_cli(app: TriageApp) -> None:
 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await pilot.press(*"Acme", "tab", "5", "tab", "4", "tab", "tab", "tab", "4", "tab", "3")
+        await pilot.press(*"Acme", "tab", "5", "tab", "4", "tab", "4", "tab", "3")
         screen.query_one("#issue-type").focus()
         await pilot.press("down", "down")  # service failure
         screen.query_one("#ask").focus()
@@ -352,8 +369,7 @@ async def test_save_writes_the_assessment(app: TriageApp, db_file: Path) -> None
 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        # the two tabs after account value pass the value helper (ARR, strategic tier)
-        await pilot.press(*"Acme Corp", "tab", "4", "tab", "3", "tab", "tab", "tab", "3", "tab", "2")
+        await pilot.press(*"Acme Corp", "tab", "4", "tab", "3", "tab", "3", "tab", "2")
         screen.query_one("#ask").focus()
         await pilot.press(*"Fix | now")
         await pilot.press("ctrl+s")
@@ -649,7 +665,7 @@ async def test_theme_choice_persists(db_file: Path) -> None:
 async def test_usable_at_80x24(app: TriageApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
-        await pilot.press(*"Acme", "tab", "5", "tab", "5", "tab", "tab", "tab", "5")
+        await pilot.press(*"Acme", "tab", "5", "tab", "5", "tab", "5")
         await pilot.pause()
         for widget_id in ("total", "decision", "route"):
             region = screen.query_one(f"#{widget_id}").region

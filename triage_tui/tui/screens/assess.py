@@ -436,9 +436,9 @@ class AssessScreen(Screen[None]):
         Binding(ACCEPT_KEY, "accept_deadline", "Use the suggested deadline", show=False,
                 id="assess.accept-deadline"),
         Binding(PANEL_KEY, "toggle_panel", "Panel", id="assess.panel"),
-        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="assess.next"),
+        Binding("tab", "next_field", "Next field", show=False, priority=True, id="assess.next"),
         Binding(
-            "shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
+            "shift+tab", "previous_field", "Previous field", show=False, priority=True,
             id="assess.previous",
         ),
     ]
@@ -777,6 +777,31 @@ class AssessScreen(Screen[None]):
         if not self.query(DraftDetails) or not self._details.accept_suggested_by():
             self.notify("There is no suggested deadline to use: a date is already given.",
                         severity="warning", timeout=3)
+
+    def tab_order(self) -> list[Any]:
+        """The fields in Tab order: the four sliders one after another (``Tab 5 Tab 4 Tab 4
+        Tab 3`` scores them, as it always has), then the account-value helper shown under
+        its slider, then the rest of the form in screen order."""
+        chain = self.focus_chain
+        helper = [w for w in chain if self._helper in w.ancestors_with_self]
+        rest = [w for w in chain if w not in helper]
+        last_slider = self.query_one(f"#{Dimension.CSM_CAPABILITY.value}", Slider)
+        at = rest.index(last_slider) + 1 if last_slider in rest else len(rest)
+        return rest[:at] + helper + rest[at:]
+
+    def _step_focus(self, step: int) -> None:
+        order = self.tab_order()
+        if not order:
+            return
+        focused = self.focused
+        at = (order.index(focused) + step) % len(order) if focused in order else 0
+        self.set_focus(order[at])  # at once (as Textual's focus_next): the next key goes there
+
+    def action_next_field(self) -> None:
+        self._step_focus(1)
+
+    def action_previous_field(self) -> None:
+        self._step_focus(-1)
 
     def action_toggle_panel(self) -> None:
         """Focus the right-hand panel (scroll it with the arrow keys), or go back to the
