@@ -18,6 +18,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+from ...domain.escalation import (
+    Escalation,
+    EscalationError,
+    Event,
+    EventKind,
+    Status,
+    checkin_event,
+    legacy_events,
+    resolve_event,
+)
 from ...domain.models import Assessment
 from ...domain.rubric import Decision
 from ..store import UnknownIdError, stored_doc
@@ -283,156 +293,243 @@ class TeamStore:
         return team
 
     def add(self, a: Assessment, team: str | None = None, origin: str | None = None) -> Assessment:
-        """Save a new escalation (owned by this member, in their team) with its 'created'
-        event; returns it with its server id. ``origin``: a key naming where it came from
-        (a pushed local record): adding the same origin again returns the stored one."""
+        """Save a new escalation (owned by this member, in their team) with its timeline;
+        returns it with its server id. ``origin``: a key naming where it came from (a
+        pushed local record): adding the same origin again returns the stored one."""
         return self.add_many([a], team, [origin])[0]
 
     def add_many(self, items: Iterable[Assessment], team: str | None = None,
-                 origins: Iterable[str | None] | None = None) -> list[Assessment]:
-        """Save several in one transaction (ids in the given order)."""
+                 origins: Iterable[str | None] | None = None,
+                 timelines: Iterable[Iterable[Event]] | None = None) -> list[Assessment]:
+        """Save several in one transaction (ids in the given order). ``timelines``: each
+        one's events (its created event first), as :meth:`HistoryStore.add_many` takes
+        them; without them, the timeline its lifecycle implies (created; resolved;
+        checked in)."""
+        return [a for a, _ in self._insert(items, team, origins, timelines)]
+
+    def _insert(self, items: Iterable[Assessment], team: str | None,
+                origins: Iterable[str | None] | None,
+                timelines: Iterable[Iterable[Event]] | None) -> list[tuple[Assessment, bool]]:
+        """(saved, new) for each item: new is False for an origin stored before."""
         from psycopg.types.json import Jsonb
 
         team = self._team_for(team)
         batch = list(items)
         keys = list(origins) if origins is not None else [None] * len(batch)
-        if len(keys) != len(batch):
-            raise ValueError("one origin per assessment")
+        events = [None] * len(batch) if timelines is None else [tuple(t) for t in timelines]
+        if len(keys) != len(batch) or len(events) != len(batch):
+            raise ValueError("one origin and one timeline per assessment")
         rows = []
-        for a in batch:
+        for a, ev in zip(batch, events):
             if not isinstance(a, Assessment) or not isinstance(a.created_at, datetime):
                 raise TeamServerError(f"not saved: not an assessment: {a!r:.80}")
-            doc = stored_doc(replace(a, created_at=_utc(a.created_at)), 0)
+            a = replace(a, created_at=_utc(a.created_at))
+            doc = stored_doc(a, 0)
             del doc["id"]
-            rows.append((a, doc))
+            try:
+                esc = Escalation(id=None, account=a.account, events=(
+                    tuple(ev) if ev is not None else
+                    tuple(Event.from_json(e) for e in legacy_events(doc))))
+            except EscalationError as exc:
+                raise TeamServerError(f"not saved: {exc}") from None
+            a = _synced(a, esc)
+            doc = stored_doc(a, 0)
+            del doc["id"]
+            rows.append((a, doc, esc))
 
-        def fn(cur: Any) -> list[Assessment]:
+        def fn(cur: Any) -> list[tuple[Assessment, bool]]:
             saved = []
-            for (a, doc), origin in zip(rows, keys):
+            for (a, doc, esc), origin in zip(rows, keys):
                 row = cur.execute(
                     "INSERT INTO triage.escalations (team, account, created_at, decision, total, "
-                    "issue_type, status, origin, doc) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "issue_type, status, version, origin, doc) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (owner, origin) DO NOTHING RETURNING id",
                     (team, a.account, doc["created_at"], doc["decision"], doc["total"],
-                     doc["issue_type"], initial_status(a), origin, Jsonb(doc))).fetchone()
+                     doc["issue_type"], esc.status.value, len(esc.events), origin,
+                     Jsonb(doc))).fetchone()
                 if row is None:  # pushed before: the stored one
                     old = cur.execute("SELECT id, doc FROM triage.escalations "
                                       "WHERE owner = current_user AND origin = %s",
                                       (origin,)).fetchone()
-                    saved.append(_assessment(old[0], old[1]))
+                    saved.append((_assessment(old[0], old[1]), False))
                     continue
-                cur.execute(
-                    "INSERT INTO triage.events (escalation_id, team, at, kind, data) "
-                    "VALUES (%s, %s, %s, 'created', %s)",
-                    (row[0], team, doc["created_at"],
-                     Jsonb({"total": doc["total"], "decision": doc["decision"]})))
-                saved.append(replace(a, id=row[0], created_at=_utc(a.created_at)))
+                cur.executemany(
+                    "INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    [(row[0], team, e.at, e.kind.value, e.text, Jsonb(dict(e.data)))
+                     for e in esc.events])
+                saved.append((replace(a, id=row[0]), True))
             return saved
+
+        return self._run(fn)
+
+    def push(self, local: Any, team: str | None = None) -> tuple[int, int]:
+        """Copy every escalation of a local history (a :class:`HistoryStore`) with its
+        timeline; one transaction. Each is keyed by its origin (the local record's id,
+        creation time and account): pushing again stores nothing twice. Returns (added,
+        already there)."""
+        items = sorted(local.all(), key=lambda a: (_utc(a.created_at), a.id or 0))
+        timelines = [local.escalation(a.id).events for a in items] \
+            if hasattr(local, "escalation") else None
+        done = self._insert(items, team, [origin_key(a) for a in items], timelines)
+        added = sum(new for _, new in done)
+        return added, len(done) - added
+
+    def escalation(self, doc_id: int) -> Escalation:
+        """One escalation: its timeline and folded state (UnknownIdError if none)."""
+        return self._escalation_rows(lambda cur: cur.execute(
+            "SELECT id, account FROM triage.escalations WHERE id = %s", (doc_id,)).fetchall(),
+            missing=doc_id)[0]
+
+    def escalations(self, include_closed: bool = True, owner: str | None = None,
+                    since: datetime | None = None) -> list[Escalation]:
+        """Every escalation this member sees (a lead: the team's), oldest first.
+        ``include_closed=False`` (``due``, the Today screen) leaves the closed ones on the
+        server; ``owner``: one member's; ``since``: created since then."""
+        where_sql, params = [self._mine()], {}
+        if not include_closed:
+            where_sql.append("status <> 'closed'")
+        if owner is not None:
+            where_sql.append("owner = %(owner)s")
+            params["owner"] = owner
+        if since is not None:
+            where_sql.append("created_at >= %(since)s")
+            params["since"] = _utc(since)
+        cond = " AND ".join(where_sql)
+        return self._escalation_rows(lambda cur: cur.execute(
+            f"SELECT id, account FROM triage.escalations WHERE {cond} "
+            "ORDER BY created_at, id", params).fetchall(), where=cond, params=params)
+
+    def _escalation_rows(self, heads: Callable[[Any], list[tuple[Any, ...]]],
+                         missing: int | None = None, where: str | None = None,
+                         params: dict[str, Any] | None = None) -> list[Escalation]:
+        def fn(cur: Any) -> list[tuple[Any, ...]] | None:
+            found = heads(cur)
+            if not found:
+                return None
+            if missing is not None:
+                events = cur.execute("SELECT escalation_id, at, kind, text, data FROM "
+                                     "triage.events WHERE escalation_id = %s ORDER BY at, id",
+                                     (missing,)).fetchall()
+            else:
+                events = cur.execute(
+                    "SELECT v.escalation_id, v.at, v.kind, v.text, v.data FROM triage.events v "
+                    f"JOIN (SELECT id FROM triage.escalations WHERE {where}) e "
+                    "ON e.id = v.escalation_id ORDER BY v.escalation_id, v.at, v.id",
+                    params).fetchall()
+            return [found, events]
+
+        got = self._run(fn)
+        if got is None:
+            if missing is not None:
+                raise self._unknown(missing)
+            return []
+        heads_rows, event_rows = got
+        timeline: dict[int, list[Event]] = {}
+        for esc_id, at, kind, text, data in event_rows:
+            timeline.setdefault(esc_id, []).append(Event(at=at, kind=kind, text=text, data=data))
+        out = []
+        for esc_id, account in heads_rows:
+            try:
+                out.append(Escalation(id=esc_id, account=account,
+                                      events=tuple(timeline.get(esc_id, ()))))
+            except EscalationError as exc:
+                raise TeamServerError(f"escalation {esc_id} on the team server has an invalid "
+                                      f"timeline ({exc})") from None
+        return out
+
+    def append(self, doc_id: int, event: Event, *, expect: int | None = None,
+               assessment: Assessment | None = None) -> Escalation:
+        """Add ``event`` to one of this member's escalations, in one transaction (the row
+        locked). The transition is checked by the domain (EscalationError: nothing is
+        written). ``expect``: the number of events the caller read (the row's version);
+        if the timeline moved on since, StaleEditError and nothing is written.
+        ``assessment`` (a re-score) replaces the assessment's fields; its id and creation
+        time stay. The lifecycle fields and the status follow the timeline."""
+        from psycopg.types.json import Jsonb
+
+        def fn(cur: Any) -> Escalation:
+            row = cur.execute(
+                "SELECT version, team, account, doc FROM triage.escalations "
+                "WHERE id = %s AND owner = current_user FOR UPDATE", (doc_id,)).fetchone()
+            if row is None:
+                raise self._not_changeable(cur, doc_id)
+            version, team, account, doc = row
+            if expect is not None and version != expect:
+                raise StaleEditError(
+                    f"escalation {doc_id} changed since you read it (version {expect}, "
+                    f"now {version}): reload it and try again; nothing was saved")
+            rows = cur.execute("SELECT at, kind, text, data FROM triage.events "
+                               "WHERE escalation_id = %s ORDER BY at, id", (doc_id,)).fetchall()
+            esc = Escalation(id=doc_id, account=account,
+                             events=tuple(Event(at=r[0], kind=r[1], text=r[2], data=r[3])
+                                          for r in rows))
+            new_esc = esc.apply(event)  # EscalationError: refused, nothing written
+            current = _assessment(doc_id, doc)
+            base = current if assessment is None else replace(
+                assessment, id=doc_id, created_at=current.created_at)
+            new = _synced(base, new_esc)
+            new_doc = stored_doc(new, doc_id)
+            del new_doc["id"]
+            cur.execute(
+                "UPDATE triage.escalations SET version = version + 1, updated_at = now(), "
+                "doc = %s, account = %s, decision = %s, total = %s, issue_type = %s, "
+                "status = %s WHERE id = %s",
+                (Jsonb(new_doc), new.account, new_doc["decision"], new_doc["total"],
+                 new_doc["issue_type"], new_esc.status.value, doc_id))
+            cur.execute("INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
+                        "VALUES (%s, %s, %s, %s, %s, %s)",
+                        (doc_id, team, event.at, event.kind.value, event.text,
+                         Jsonb(dict(event.data))))
+            return new_esc
 
         return self._run(fn)
 
     def append_event(self, doc_id: int, kind: str, text: str = "",
                      data: dict[str, Any] | None = None, at: datetime | None = None,
-                     expected_version: int | None = None, status: str | None = None,
+                     expected_version: int | None = None,
                      assessment: Assessment | None = None) -> int:
-        """Add one event to an escalation this member owns; returns its new version.
-
-        ``expected_version``: the version the caller read (StaleEditError if it moved on);
-        ``status``/``assessment``: the escalation's new status and document, if the event
-        changes them (a re-score replaces the scores; the timeline keeps the old ones)."""
+        """:meth:`append` from its parts; returns the escalation's new version."""
         if kind not in EVENT_KINDS:
             raise TeamServerError(f"unknown event kind {kind!r}")
-
-        def change(a: Assessment) -> tuple[Assessment | None, str | None]:
-            return (replace(assessment, id=doc_id) if assessment else None), status
-
-        return self._modify(doc_id, change, kind, text, data or {}, at, expected_version)[1]
+        event = Event(at=_utc(at or datetime.now(timezone.utc)), kind=kind, text=text,
+                      data=data or {})
+        return len(self.append(doc_id, event, expect=expected_version,
+                               assessment=assessment).events)
 
     def resolve(self, doc_id: int, satisfaction: int, note: str = "",
                 now: datetime | None = None, expected_version: int | None = None) -> Assessment:
-        """Resolved, with the customer's satisfaction (1-5)."""
+        """Resolved, with the customer's satisfaction (1-5): a ``resolved`` event."""
         if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) \
                 or not 1 <= satisfaction <= 5:
             raise TeamServerError(f"satisfaction must be 1-5, got {satisfaction!r}")
         when = _utc(now or datetime.now(timezone.utc))
-
-        def change(a: Assessment) -> tuple[Assessment, str]:
-            if a.resolved_at is not None:
-                raise TeamServerError(
-                    f"escalation {doc_id} was already resolved on "
-                    f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})")
-            return replace(a, resolved_at=when, satisfaction=satisfaction,
-                           resolution_note=note), "resolved"
-
-        return self._modify(doc_id, change, "resolved", note, {"satisfaction": satisfaction},
-                            when, expected_version)[0]
+        a = self.get(doc_id)
+        if a.resolved_at is not None:
+            raise TeamServerError(
+                f"escalation {doc_id} was already resolved on "
+                f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})")
+        self.append(doc_id, resolve_event(when, satisfaction, note), expect=expected_version)
+        return self.get(doc_id)
 
     def checkin(self, doc_id: int, now: datetime | None = None,
                 expected_version: int | None = None, note: str = "") -> Assessment:
-        """The post-escalation check-in is done: the escalation is closed."""
+        """The post-escalation check-in is done: a ``checked-in`` event closes it (no
+        change if it already is)."""
         when = _utc(now or datetime.now(timezone.utc))
-
-        def change(a: Assessment) -> tuple[Assessment | None, str | None]:
-            if a.resolved_at is None:
-                raise TeamServerError(
-                    f"escalation {doc_id} is not resolved yet: the check-in follows the "
-                    f"resolution (triage resolve {doc_id} --satisfaction N)")
-            if not Decision(a.decision).escalates:
-                raise TeamServerError(f"escalation {doc_id} was handled without escalating: "
-                                      "no post-escalation check-in is due")
-            if a.checkin_done_at is not None:
-                raise _Unchanged
-            return replace(a, checkin_done_at=when), "closed"
-
-        try:
-            return self._modify(doc_id, change, "checked-in", note, {}, when, expected_version)[0]
-        except _Unchanged:
-            return self.get(doc_id)
-
-    def _modify(self, doc_id: int,
-                change: Callable[[Assessment], tuple[Assessment | None, str | None]],
-                kind: str, text: str, data: dict[str, Any], at: datetime | None,
-                expected_version: int | None) -> tuple[Assessment, int]:
-        """Lock the row, check owner and version, apply ``change``, bump the version and
-        append the event, in one transaction."""
-        from psycopg.types.json import Jsonb
-
-        when = _utc(at or datetime.now(timezone.utc))
-
-        def fn(cur: Any) -> tuple[Assessment, int]:
-            row = cur.execute(
-                "SELECT version, team, doc FROM triage.escalations "
-                "WHERE id = %s AND owner = current_user FOR UPDATE", (doc_id,)).fetchone()
-            if row is None:
-                raise self._not_changeable(cur, doc_id)
-            version, team, doc = row
-            if expected_version is not None and version != expected_version:
-                raise StaleEditError(
-                    f"escalation {doc_id} changed since you read it (version {expected_version}, "
-                    f"now {version}): reload it and try again; nothing was saved")
-            current = _assessment(doc_id, doc)
-            new, status = change(current)
-            sets, params = ["version = version + 1", "updated_at = now()"], []
-            if new is not None:
-                new_doc = stored_doc(replace(new, id=doc_id), doc_id)
-                del new_doc["id"]
-                sets += ["doc = %s", "account = %s", "decision = %s", "total = %s",
-                         "issue_type = %s"]
-                params += [Jsonb(new_doc), new.account, new_doc["decision"], new_doc["total"],
-                           new_doc["issue_type"]]
-                current = replace(new, id=doc_id)
-            if status is not None:
-                sets.append("status = %s")
-                params.append(status)
-            version = cur.execute(
-                f"UPDATE triage.escalations SET {', '.join(sets)} WHERE id = %s RETURNING version",
-                (*params, doc_id)).fetchone()[0]
-            cur.execute("INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
-                        "VALUES (%s, %s, %s, %s, %s, %s)",
-                        (doc_id, team, when, kind, text, Jsonb(data)))
-            return current, version
-
-        return self._run(fn)
+        a, esc = self.get(doc_id), self.escalation(doc_id)
+        if esc.status is Status.CLOSED:
+            return a
+        if a.resolved_at is None:
+            raise TeamServerError(
+                f"escalation {doc_id} is not resolved yet: the check-in follows the "
+                f"resolution (triage resolve {doc_id} --satisfaction N)")
+        if esc.state.escalated_at is None:
+            raise TeamServerError(f"escalation {doc_id} was handled without escalating: "
+                                  "no post-escalation check-in is due")
+        self.append(doc_id, checkin_event(when, note), expect=expected_version)
+        return self.get(doc_id)
 
     def delete(self, doc_id: int) -> None:
         """Remove one of this member's own escalations (its timeline goes with it)."""
@@ -459,8 +556,24 @@ class TeamStore:
         return NotYoursError(f"escalation {doc_id} belongs to {row[0]}: only they can change it")
 
 
-class _Unchanged(Exception):
-    pass
+def origin_key(a: Assessment) -> str:
+    """Where a pushed record came from: its local id, creation time and account (the
+    same record pushed from any copy of the file is the same origin)."""
+    import hashlib
+
+    key = f"{a.id}|{_utc(a.created_at).isoformat()}|{a.account}"
+    return "local:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _synced(a: Assessment, esc: Escalation) -> Assessment:
+    """``a`` with its lifecycle fields as the timeline says (the table, the review)."""
+    s = esc.state
+    note = next((e.text for e in reversed(esc.events) if e.kind is EventKind.RESOLVED), "")
+    if (a.resolved_at, a.satisfaction, a.resolution_note, a.checkin_done_at) == (
+            s.resolved_at, s.satisfaction, note, s.closed_at):
+        return a
+    return replace(a, resolved_at=s.resolved_at, satisfaction=s.satisfaction,
+                   resolution_note=note, checkin_done_at=s.closed_at)
 
 
 def _assessment(doc_id: int, doc: dict[str, Any]) -> Assessment:
