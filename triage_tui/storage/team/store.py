@@ -16,13 +16,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ...domain.escalation import (
     Escalation,
     EscalationError,
     Event,
-    EventKind,
     Status,
     checkin_event,
     legacy_events,
@@ -30,7 +29,7 @@ from ...domain.escalation import (
 )
 from ...domain.models import Assessment
 from ...domain.rubric import Decision
-from ..store import UnknownIdError, stored_doc
+from ..store import UnknownIdError, stored_doc, synced
 from .connection import NotYoursError, StaleEditError, TeamServerError, connect, describe, where
 from .schema import EVENT_KINDS
 
@@ -168,14 +167,20 @@ class TeamStore:
                   with_owner: bool = False) -> list[dict[str, Any]]:
         """The stored documents with their ``"id"`` (and ``"owner"`` if asked: a lead's
         review breaks down per CSM), newest first; no pydantic."""
-        rows = self._select(None, None, None, limit, None, "id, doc, owner", since=since)
+        rows = self._select(None, None, None, limit, None, "id, doc, owner, status",
+                            since=since)
         docs = []
-        for doc_id, doc, owner in rows:
+        for doc_id, doc, owner, status in rows:
             doc["id"] = doc_id
+            doc["status"] = status
             if with_owner:
                 doc["owner"] = owner
             docs.append(doc)
         return docs
+
+    def each_document(self) -> Iterator[dict[str, Any]]:
+        """Every document this member sees, oldest first (as :meth:`documents`)."""
+        return reversed(self.documents())
 
     def _select(self, account: str | None, decision: Decision | str | None, text: str | None,
                 limit: int | None, owner: str | None, columns: str,
@@ -332,7 +337,7 @@ class TeamStore:
                     tuple(Event.from_json(e) for e in legacy_events(doc))))
             except EscalationError as exc:
                 raise TeamServerError(f"not saved: {exc}") from None
-            a = _synced(a, esc)
+            a = synced(a, esc)
             doc = stored_doc(a, 0)
             del doc["id"]
             rows.append((a, doc, esc))
@@ -469,7 +474,7 @@ class TeamStore:
             current = _assessment(doc_id, doc)
             base = current if assessment is None else replace(
                 assessment, id=doc_id, created_at=current.created_at)
-            new = _synced(base, new_esc)
+            new = synced(base, new_esc)
             new_doc = stored_doc(new, doc_id)
             del new_doc["id"]
             cur.execute(
@@ -563,17 +568,6 @@ def origin_key(a: Assessment) -> str:
 
     key = f"{a.id}|{_utc(a.created_at).isoformat()}|{a.account}"
     return "local:" + hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def _synced(a: Assessment, esc: Escalation) -> Assessment:
-    """``a`` with its lifecycle fields as the timeline says (the table, the review)."""
-    s = esc.state
-    note = next((e.text for e in reversed(esc.events) if e.kind is EventKind.RESOLVED), "")
-    if (a.resolved_at, a.satisfaction, a.resolution_note, a.checkin_done_at) == (
-            s.resolved_at, s.satisfaction, note, s.closed_at):
-        return a
-    return replace(a, resolved_at=s.resolved_at, satisfaction=s.satisfaction,
-                   resolution_note=note, checkin_done_at=s.closed_at)
 
 
 def _assessment(doc_id: int, doc: dict[str, Any]) -> Assessment:
