@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ import pytest
 from pg_server import TeamDB, _free_port, pw_of
 
 from triage_tui.cli import main
+from triage_tui.domain.escalation import ack_event, update_event
 from triage_tui.storage import HistoryStore
 from triage_tui.storage.demo import demo_assessments
 from triage_tui.storage.team import SCHEMA_VERSION, TeamStore
@@ -200,3 +202,38 @@ def test_faults_are_one_line_and_never_show_the_password(
     err = one_line_error(capsys, "team", "add", "zed", "--team", "A", "--admin",
                          server.url("postgres", "nope", team.name))
     assert "refused user postgres: wrong password" in err
+
+
+def test_a_leads_stats_break_the_team_down_per_csm(
+        team: TeamDB, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = {user: save(capsys, team.url(user), "Globex", (5, 5, 4, 3))  # urgency, 4 h ack
+           for user in ("alice", "bob", "carol")}
+    save(capsys, team.url("alice"), "Initech", (4, 4, 3, 3))
+    save(capsys, team.url("bob"), "Small Co", (1, 1, 1, 5))  # handled: not an escalation
+    with TeamStore(team.url("alice")) as alice:
+        start = alice.get(ids["alice"]).created_at
+        alice.append(ids["alice"], ack_event(start + timedelta(hours=2)))
+        alice.append(ids["alice"], update_event(start + timedelta(hours=3), "on it"))
+        alice.resolve(ids["alice"], 4, now=start + timedelta(hours=5))
+    with TeamStore(team.url("bob")) as bob:
+        start = bob.get(ids["bob"]).created_at
+        bob.append(ids["bob"], ack_event(start + timedelta(hours=6)))  # late (4 h)
+    data = json.loads(ok(capsys, "--db", team.url("lena"), "stats", "--json"))
+    assert data["escalations"] == 3  # the lead's review covers the team (not carol's)
+    by_csm = {c["csm"]: c for c in data["team"]["csms"]}
+    assert sorted(by_csm) == ["alice", "bob"]
+    alice_row, bob_row = by_csm["alice"], by_csm["bob"]
+    assert (alice_row["escalations"], alice_row["acknowledged"], alice_row["median_hours_to_ack"],
+            alice_row["acks_late"], alice_row["updates"], alice_row["updates_on_time"],
+            alice_row["satisfaction_rated"], alice_row["satisfaction_average"]) == \
+        (2, 1, 2.0, 0, 1, 1, 1, 4.0)
+    assert (bob_row["escalations"], bob_row["median_hours_to_ack"], bob_row["acks_late"],
+            bob_row["satisfaction_average"]) == (1, 6.0, 1, None)
+    assert data["team"]["shared_accounts"] == [
+        {"account": "Globex", "csms": ["alice", "bob"], "escalations": 2}]
+    text = ok(capsys, "--db", team.url("lena"), "stats")
+    assert "escalations per CSM" in text and "Accounts escalated by more than one CSM" in text
+    assert "Globex" in text.split("more than one CSM")[1]
+    for user in ("alice", "carol"):  # a CSM's stats: their own, no team section
+        data = json.loads(ok(capsys, "--db", team.url(user), "stats", "--json"))
+        assert "team" not in data

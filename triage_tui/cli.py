@@ -6,7 +6,7 @@ import argparse
 import json
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
@@ -45,6 +45,7 @@ from .reports import (
     local_time,
     review_lines,
     summary_lines,
+    team_review_lines,
 )
 
 if TYPE_CHECKING:
@@ -442,16 +443,28 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.review import build_review
-    from .readmodel import row_from_doc
+    from .readmodel import load_review_rows, row_from_doc
 
     now = datetime.now(timezone.utc)
-    # Plain documents, one at a time: no pydantic per record, no second copy of the history.
-    rows = [row_from_doc(doc) for doc in _store(args).each_document()]
-    review = build_review(rows, now, None if args.all else args.days)
+    store = _store(args)
+    days = None if args.all else args.days
+    if days is None:
+        # Plain documents, one at a time: no pydantic per record, no second copy.
+        rows = [row_from_doc(doc) for doc in store.each_document()]
+    else:  # the period's documents and the pending follow-ups: the same review
+        rows = load_review_rows(store, now - timedelta(days=days))
+    review = build_review(rows, now, days)
+    # a team lead on the team server: the team per CSM, aggregated by the server
+    team = store.team_review(now, days) if hasattr(store, "team_review") else None
     if args.json:
-        _print_json(review.to_dict(json_safe=True))
+        data = review.to_dict(json_safe=True)
+        if team is not None:
+            data["team"] = team.to_dict(json_safe=True)
+        _print_json(data)
     else:
         print("\n".join(review_lines(review)))
+        if team is not None:
+            print("\n".join(team_review_lines(team)))
     return 0
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 from ...domain.escalation import (
@@ -28,6 +28,7 @@ from ...domain.escalation import (
     resolve_event,
 )
 from ...domain.models import Assessment
+from ...domain.review import TeamReview, SharedAccount, csm_figures, timeline_facts
 from ...domain.rubric import Decision
 from ..store import UnknownIdError, stored_doc, synced
 from .connection import NotYoursError, StaleEditError, TeamServerError, connect, describe, where
@@ -284,6 +285,57 @@ class TeamStore:
             raise self._unknown(doc_id)
         return found
 
+    # ------------------------------------------------------------------ the lead's review
+
+    def team_review(self, now: datetime, period_days: int | None) -> TeamReview | None:
+        """For a lead, the teams they lead: per CSM (escalations ever escalated, created in
+        the period) the figures of :func:`timeline_facts`, summed by the server, and the
+        accounts escalated by two or more CSMs. None for a member who leads no team."""
+        self.conn  # noqa: B018 - learn the member's teams
+        if not self.lead_teams:
+            return None
+        now = _utc(now)
+        params: dict[str, Any] = {"teams": list(self.lead_teams), "now": now,
+                                  "today": now.date().isoformat()}
+        period = ""
+        if period_days is not None:
+            period = "AND created_at >= %(since)s"
+            params["since"] = now - timedelta(days=period_days)
+        chosen = (f"SELECT owner::text AS owner, account, facts FROM triage.escalations "
+                  f"WHERE team = ANY(%(teams)s) {period} AND (facts->>'escalated')::boolean")
+        per_csm = (
+            f"WITH e AS ({chosen}), a AS (SELECT owner, array_agg(h::float8) AS hours "
+            "FROM e, jsonb_array_elements_text(e.facts->'ack_hours') h GROUP BY owner) "
+            "SELECT e.owner, count(*), "
+            "coalesce(sum((facts->>'ack_late')::int), 0), "
+            "coalesce(sum((facts->>'updates')::int), 0), "
+            "coalesce(sum((facts->>'updates_on_time')::int), 0), "
+            "count(*) FILTER (WHERE facts->>'update_due' < %(today)s), "
+            "count(*) FILTER (WHERE (facts->>'stalled')::boolean "
+            "  OR (facts->>'stall_at')::timestamptz <= %(now)s), "
+            "count(facts->>'satisfaction'), avg((facts->>'satisfaction')::numeric)::float8, "
+            "a.hours FROM e LEFT JOIN a USING (owner) GROUP BY e.owner, a.hours "
+            "ORDER BY e.owner")
+        shared = (
+            f"WITH e AS ({chosen}) SELECT min(account), array_agg(DISTINCT owner), count(*) "
+            "FROM e GROUP BY lower(regexp_replace(btrim(account), '\\s+', ' ', 'g')) "
+            "HAVING count(DISTINCT owner) > 1 ORDER BY count(*) DESC, min(account)")
+
+        def fn(cur: Any) -> tuple[list[Any], list[Any]]:
+            return (cur.execute(per_csm, params).fetchall(),
+                    cur.execute(shared, params).fetchall())
+
+        rows, accounts = self._run(fn)
+        return TeamReview(
+            generated_at=now, period_days=period_days, teams=list(self.lead_teams),
+            csms=[csm_figures(owner, n, hours or [], late, updates, on_time, missed, stalled,
+                              rated, average)
+                  for owner, n, late, updates, on_time, missed, stalled, rated, average, hours
+                  in rows],
+            shared_accounts=[SharedAccount(account=account, csms=sorted(csms), escalations=n)
+                             for account, csms, n in accounts],
+        )
+
     # ------------------------------------------------------------------ writing
 
     def _team_for(self, team: str | None) -> str:
@@ -347,12 +399,12 @@ class TeamStore:
             for (a, doc, esc), origin in zip(rows, keys):
                 row = cur.execute(
                     "INSERT INTO triage.escalations (team, account, created_at, decision, total, "
-                    "issue_type, status, version, origin, doc) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "issue_type, status, version, origin, doc, facts) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (owner, origin) DO NOTHING RETURNING id",
                     (team, a.account, doc["created_at"], doc["decision"], doc["total"],
                      doc["issue_type"], esc.status.value, len(esc.events), origin,
-                     Jsonb(doc))).fetchone()
+                     Jsonb(doc), Jsonb(timeline_facts(esc)))).fetchone()
                 if row is None:  # pushed before: the stored one
                     old = cur.execute("SELECT id, doc FROM triage.escalations "
                                       "WHERE owner = current_user AND origin = %s",
@@ -480,9 +532,10 @@ class TeamStore:
             cur.execute(
                 "UPDATE triage.escalations SET version = version + 1, updated_at = now(), "
                 "doc = %s, account = %s, decision = %s, total = %s, issue_type = %s, "
-                "status = %s WHERE id = %s",
+                "status = %s, facts = %s WHERE id = %s",
                 (Jsonb(new_doc), new.account, new_doc["decision"], new_doc["total"],
-                 new_doc["issue_type"], new_esc.status.value, doc_id))
+                 new_doc["issue_type"], new_esc.status.value, Jsonb(timeline_facts(new_esc)),
+                 doc_id))
             cur.execute("INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
                         "VALUES (%s, %s, %s, %s, %s, %s)",
                         (doc_id, team, event.at, event.kind.value, event.text,
