@@ -16,7 +16,7 @@ from triage_tui.domain.engine import assess
 from triage_tui.domain.escalation import EscalationError, EventKind, Status
 from triage_tui.domain.models import SCHEMA_VERSION, Assessment, Draft, Scores
 from triage_tui.storage import HistoryStore, StaleEditError, UnknownIdError
-from triage_tui.storage.store import CLOSED_PREFIX
+from triage_tui.storage.store import QUIET_PREFIX
 
 UTC = timezone.utc
 MON = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -44,7 +44,8 @@ def test_a_save_creates_the_escalation_with_its_status(store: HistoryStore) -> N
     assert [e.kind for e in esc.events] == [EventKind.CREATED]
     assert store.escalation(handled.id or 0).status is Status.OPEN
     doc = json.loads(store.path.read_text())["_default"]["1"]
-    assert list(doc)[0] == "status" and doc["status"] == "escalated"
+    assert list(doc)[:2] == ["watch", "status"] and doc["status"] == "escalated"
+    assert doc["watch"] is True
     assert doc["schema_version"] == SCHEMA_VERSION == 4
     with pytest.raises(UnknownIdError, match="#9"):
         store.escalation(9)
@@ -88,11 +89,14 @@ def test_a_rescore_replaces_the_assessment_and_keeps_its_place(store: HistorySto
 
 def test_closed_escalations_are_skipped_without_parsing(store: HistoryStore, monkeypatch) -> None:
     items = [make(f"A{i}", at=MON + i * H) for i in range(6)]
+    items.append(make("Handled", (1, 1, 1, 1), MON + 7 * H))
     saved = store.add_many(items)
     for a in saved[:4]:
         store.resolve(a.id or 0, 5, now=MON + 10 * H)
         store.checkin(a.id or 0, MON + 11 * H)
-    assert [e.id for e in store.escalations()] == [1, 2, 3, 4, 5, 6]
+    store.resolve(5, 5, now=MON + 10 * H)  # resolved: its check-in may still fall due
+    store.resolve(7, 5, now=MON + 10 * H)  # never escalated: nothing can fall due
+    assert [e.id for e in store.escalations()] == [1, 2, 3, 4, 5, 6, 7]
     fresh = HistoryStore(store.path)
     parsed: list[int] = []
     real = fresh._escalation
@@ -105,7 +109,8 @@ def test_closed_escalations_are_skipped_without_parsing(store: HistoryStore, mon
     monkeypatch.setattr(fresh, "_escalation", counting)
     assert [e.id for e in fresh.escalations(include_closed=False)] == [5, 6]
     assert parsed == [5, 6]
-    assert store.path.read_bytes().count(b'": ' + CLOSED_PREFIX) == 4
+    assert store.path.read_bytes().count(b'": ' + QUIET_PREFIX) == 5
+    assert [e.id for e in fresh.escalations(include_closed=False, since=MON + 5 * H)] == [6]
 
 
 def test_add_many_takes_timelines(store: HistoryStore) -> None:

@@ -82,7 +82,7 @@ from .jsonfile import (
     read_exactly,
     remove_stale_temps,
 )
-from .migrations import MigrationError, doc_version, migrate, with_status
+from .migrations import MigrationError, doc_version, migrate, with_markers
 from .trust import TrustNotes
 
 LOCK_TIMEOUT = 10.0  # seconds a writer waits for another process's save
@@ -105,7 +105,10 @@ class StaleEditError(StoreError):
     """The escalation changed since the caller read it (``append(..., expect=N)``)."""
 
 
-CLOSED_PREFIX = b'{"status":"%s"' % Status.CLOSED.value.encode()
+# How a record starts when nothing can fall due for it any more (closed, or resolved
+# without ever having been escalated): see migrations.with_markers.
+QUIET_PREFIX = b'{"watch":false,'
+CLOSED_PREFIX = QUIET_PREFIX  # (the name the first API commit used)
 
 
 @contextmanager
@@ -148,8 +151,8 @@ def stored_doc(a: Assessment, doc_id: int) -> dict[str, Any]:
 
 def record_doc(a: Assessment, doc_id: int, events: Iterable[Event] | None = None
                ) -> dict[str, Any]:
-    """What the file keeps for one escalation (schema 4): its ``status`` first (folded from
-    the timeline), the assessment's JSON dump with its id, and the ``events``. Without
+    """What the file keeps for one escalation (schema 4): its markers ``watch`` and
+    ``status`` first (folded from the timeline), the assessment's JSON dump with its id, and the ``events``. Without
     ``events``, the timeline the assessment's lifecycle implies (created; resolved;
     checked in)."""
     doc = stored_doc(a, doc_id)
@@ -158,7 +161,7 @@ def record_doc(a: Assessment, doc_id: int, events: Iterable[Event] | None = None
     else:
         timeline = [e.to_json() for e in events]
     esc = Escalation.from_json({"id": doc_id, "account": a.account, "events": timeline})
-    return with_status({**doc, "events": timeline}, esc.status.value)
+    return with_markers({**doc, "events": timeline}, esc.state)
 
 
 def synced(a: Assessment, esc: Escalation) -> Assessment:
@@ -417,7 +420,7 @@ class HistoryStore:
                 raise self._corrupt(f"has a record {key} that is not an assessment ({exc})") from None
             doc = {**doc, "id": int(key)}
             model = self._checked(doc)
-            doc = with_status(doc, self._timeline(doc).status.value)
+            doc = with_markers(doc, self._timeline(doc).state)
             keyed.append(((_utc(model.created_at), model.id or 0), doc))
         keyed.sort(key=lambda item: item[0])
         lines = []
@@ -535,21 +538,30 @@ class HistoryStore:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
             return self._escalation(line)
 
-    def escalations(self, include_closed: bool = True) -> list[Escalation]:
+    def escalations(self, include_closed: bool = True, since: datetime | None = None
+                    ) -> list[Escalation]:
         """Every escalation, oldest first. ``include_closed=False`` (for ``due`` and the Today
-        screen) skips the closed ones on their raw bytes (the status marker that starts each
-        record), without parsing them."""
+        screen) skips those for which nothing can fall due any more — closed, or resolved
+        without ever having been escalated — on their raw bytes (the ``watch`` marker that
+        starts each record), without parsing them. ``since``: only those created at or after it (the
+        file is in time order: the older ones are never parsed)."""
         with self._mutex:
             data = self._snapshot().data
             body = data.body
             found = []
             with paused_gc():
-                for start, end in data.spans():
-                    if not include_closed:
-                        cut = body.find(b'": ', start, end)
-                        if body.startswith(CLOSED_PREFIX, cut + 3):
-                            continue
-                    found.append(self._escalation(body[start:end]))
+                if since is None:
+                    for start, end in data.spans():
+                        if include_closed or not body.startswith(
+                                QUIET_PREFIX, body.find(b'": ', start, end) + 3):
+                            found.append(self._escalation(body[start:end]))
+                else:
+                    lines = data.lines()
+                    first = bisect.bisect_left(lines, _utc(since), key=lambda ln: _line_key(ln)[0])
+                    for line in lines[first:]:
+                        if include_closed or not line.startswith(
+                                QUIET_PREFIX, line.find(b'": ') + 3):
+                            found.append(self._escalation(line))
             return found
 
     def all(self) -> list[Assessment]:

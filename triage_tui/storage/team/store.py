@@ -439,14 +439,15 @@ class TeamStore:
             "SELECT id, account FROM triage.escalations WHERE id = %s", (doc_id,)).fetchall(),
             missing=doc_id)[0]
 
-    def escalations(self, include_closed: bool = True, owner: str | None = None,
-                    since: datetime | None = None) -> list[Escalation]:
+    def escalations(self, include_closed: bool = True, since: datetime | None = None,
+                    owner: str | None = None) -> list[Escalation]:
         """Every escalation this member sees (a lead: the team's), oldest first.
         ``include_closed=False`` (``due``, the Today screen) leaves the closed ones on the
         server; ``owner``: one member's; ``since``: created since then."""
         where_sql, params = [self._mine()], {}
-        if not include_closed:
-            where_sql.append("status <> 'closed'")
+        if not include_closed:  # nothing can fall due: closed, or resolved never escalated
+            where_sql.append("status <> 'closed' AND NOT (status = 'resolved' AND "
+                             "NOT coalesce((facts->>'escalated')::boolean, true))")
         if owner is not None:
             where_sql.append("owner = %(owner)s")
             params["owner"] = owner
@@ -571,8 +572,8 @@ class TeamStore:
         self.append(doc_id, resolve_event(when, satisfaction, note), expect=expected_version)
         return self.get(doc_id)
 
-    def checkin(self, doc_id: int, now: datetime | None = None,
-                expected_version: int | None = None, note: str = "") -> Assessment:
+    def checkin(self, doc_id: int, now: datetime | None = None, note: str = "",
+                expected_version: int | None = None) -> Assessment:
         """The post-escalation check-in is done: a ``checked-in`` event closes it (no
         change if it already is)."""
         when = _utc(now or datetime.now(timezone.utc))
