@@ -237,3 +237,38 @@ def test_a_leads_stats_break_the_team_down_per_csm(
     for user in ("alice", "carol"):  # a CSM's stats: their own, no team section
         data = json.loads(ok(capsys, "--db", team.url(user), "stats", "--json"))
         assert "team" not in data
+
+
+def test_csms_ack_update_rescore_and_the_lead_sees_the_teams_overdue_items(
+        team: TeamDB, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_NOW", "2026-03-02T09:00:00+00:00")  # a Monday
+    alice, bob = team.url("alice"), team.url("bob")
+    mine = save(capsys, alice, "Globex", (3, 3, 3, 3))  # 12/20: escalate for support
+    late = save(capsys, bob, "Initech", (5, 5, 4, 3))  # urgency, product defect: ack within 4 h
+    monkeypatch.setenv("TRIAGE_NOW", "2026-03-02T10:00:00+00:00")
+    assert "acknowledged after 1 h" in ok(capsys, "--db", alice, "ack", str(mine))
+    ok(capsys, "--db", alice, "update", str(mine), "--text", "working on it")
+    out = ok(capsys, "--db", alice, "rescore", str(mine), "--reason", "CEO called",
+             "--impact", "5", "--value", "5", "--json")
+    assert json.loads(out)["total"] == 16  # with urgency: up a band, the new route must ack
+    assert json.loads(out)["status"] == "escalated"
+    monkeypatch.setenv("TRIAGE_NOW", "2026-03-02T11:00:00+00:00")
+    ok(capsys, "--db", alice, "ack", str(mine), "--note", "CS leadership on it")
+    timeline = json.loads(ok(capsys, "--db", alice, "timeline", str(mine), "--json"))
+    assert [e["kind"] for e in timeline] == ["created", "acknowledged", "update", "rescored",
+                                            "acknowledged"]
+    monkeypatch.setenv("TRIAGE_NOW", "2026-03-02T15:00:00+00:00")  # bob's ack is 2 h late
+    lead = team.url("lena")
+    team_due = json.loads(ok(capsys, "--db", lead, "due", "--team", "--json"))
+    assert [(i["id"], i["csm"], i["kind"]) for i in team_due] == [(late, "bob", "ack-overdue")]
+    assert "bob: Initech" in ok(capsys, "--db", lead, "due", "--team")
+    assert json.loads(ok(capsys, "--db", lead, "due", "--json")) == []  # the lead's own: none
+    assert [i["id"] for i in json.loads(ok(capsys, "--db", bob, "due", "--json"))] == [late]
+    assert json.loads(ok(capsys, "--db", team.url("carol"), "due", "--json")) == []
+    err = one_line_error(capsys, "--db", alice, "due", "--team")
+    assert "the teams you lead" in err
+    err = one_line_error(capsys, "--db", lead, "note", str(late), "--text", "lead's note")
+    assert "belongs to bob" in err  # the lead reads, never writes, a CSM's escalation
+    history = json.loads(ok(capsys, "--db", lead, "history", "--json"))
+    assert sorted(a["id"] for a in history) == sorted([mine, late])

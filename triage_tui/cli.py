@@ -6,6 +6,7 @@ import argparse
 import json
 import shlex
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
@@ -187,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--exit-code", action="store_true",
                    help="exit 1 if anything is overdue (for cron, a prompt, a status line)")
+    p.add_argument("--team", action="store_true",
+                   help="a team lead on the team server: the team's overdue items, per CSM")
     p.set_defaults(func=cmd_due)
 
     p = sub.add_parser("ack", parents=[db], help="the routed team acknowledged the escalation")
@@ -577,10 +580,28 @@ def cmd_due(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.escalation import due_items
 
     now = current_time()
-    items = due_items(_store(args).escalations(include_closed=False), now, settings)
+    store = _store(args)
+    leads = store.leads() if hasattr(store, "leads") else ()  # a team lead on the server
+    if args.team and not leads:
+        raise CliError("due --team lists the overdue items of the teams you lead on the team "
+                       "server (--db postgresql://…)")
+    if leads and not args.team:  # your own; --team: the whole team's
+        escalations = store.escalations(include_closed=False, owner=store.user)
+    else:
+        escalations = store.escalations(include_closed=False)
+    items = due_items(escalations, now, settings)
+    csm: dict[int, str] = {}
+    if args.team:  # what is late across the team, each with its CSM
+        items = [i for i in items if i.overdue]
+        csm = {i.id or 0: store.owner_of.get(i.id or 0, "?") for i in items}
     overdue = sum(i.overdue for i in items)
     if args.json:
-        _print_json([i.to_json() for i in items])
+        _print_json([{**i.to_json(), **({"csm": csm[i.id or 0]} if csm else {})}
+                     for i in items])
+    elif csm:
+        named = [replace(i, account=f"{csm[i.id or 0]}: {i.account}") for i in items]
+        print("\n".join(due_lines(named, now)))
+        print(f"{plural(len(named), 'item')} overdue in the team, most urgent first")
     elif not items:
         print("nothing due: every escalation is on time")
     else:

@@ -143,6 +143,12 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA triage TO {MEMBER_ROLE};
 ALTER TABLE triage.escalations ADD COLUMN facts jsonb
     CHECK (facts IS NULL OR jsonb_typeof(facts) = 'object');
 GRANT UPDATE (facts) ON triage.escalations TO {MEMBER_ROLE};
+-- due and the Today screen read the escalations not closed: an index each, whatever the
+-- size of the history
+CREATE INDEX escalations_owner_open ON triage.escalations (owner, created_at)
+    WHERE status <> 'closed';
+CREATE INDEX escalations_team_open ON triage.escalations (team, created_at)
+    WHERE status <> 'closed';
 """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -81,6 +81,7 @@ class TeamStore:
         self.user = ""
         self.teams: tuple[str, ...] = ()
         self.lead_teams: tuple[str, ...] = ()
+        self.owner_of: dict[int, str] = {}  # the owner of each escalation read (a lead's view)
         self._mutex = threading.RLock()
 
     def __repr__(self) -> str:
@@ -436,15 +437,22 @@ class TeamStore:
     def escalation(self, doc_id: int) -> Escalation:
         """One escalation: its timeline and folded state (UnknownIdError if none)."""
         return self._escalation_rows(lambda cur: cur.execute(
-            "SELECT id, account FROM triage.escalations WHERE id = %s", (doc_id,)).fetchall(),
-            missing=doc_id)[0]
+            "SELECT id, account, owner FROM triage.escalations WHERE id = %s",
+            (doc_id,)).fetchall(), missing=doc_id)[0]
 
     def escalations(self, include_closed: bool = True, since: datetime | None = None,
                     owner: str | None = None) -> list[Escalation]:
         """Every escalation this member sees (a lead: the team's), oldest first.
         ``include_closed=False`` (``due``, the Today screen) leaves the closed ones on the
         server; ``owner``: one member's; ``since``: created since then."""
-        where_sql, params = [self._mine()], {}
+        self.conn  # noqa: B018 - learn the member's teams
+        where_sql: list[str] = []
+        params: dict[str, Any] = {}
+        if self.lead_teams:  # spelled out (RLS says the same) so the planner uses the indexes
+            where_sql.append("(owner = current_user OR team = ANY(%(led)s))")
+            params["led"] = list(self.lead_teams)
+        else:
+            where_sql.append("owner = current_user")
         if not include_closed:  # nothing can fall due: closed, or resolved never escalated
             where_sql.append("status <> 'closed' AND NOT (status = 'resolved' AND "
                              "NOT coalesce((facts->>'escalated')::boolean, true))")
@@ -456,8 +464,13 @@ class TeamStore:
             params["since"] = _utc(since)
         cond = " AND ".join(where_sql)
         return self._escalation_rows(lambda cur: cur.execute(
-            f"SELECT id, account FROM triage.escalations WHERE {cond} "
+            f"SELECT id, account, owner FROM triage.escalations WHERE {cond} "
             "ORDER BY created_at, id", params).fetchall(), where=cond, params=params)
+
+    def leads(self) -> tuple[str, ...]:
+        """The teams this member leads (connects first)."""
+        self.conn  # noqa: B018
+        return self.lead_teams
 
     def _escalation_rows(self, heads: Callable[[Any], list[tuple[Any, ...]]],
                          missing: int | None = None, where: str | None = None,
@@ -488,7 +501,8 @@ class TeamStore:
         for esc_id, at, kind, text, data in event_rows:
             timeline.setdefault(esc_id, []).append(Event(at=at, kind=kind, text=text, data=data))
         out = []
-        for esc_id, account in heads_rows:
+        for esc_id, account, owner in heads_rows:
+            self.owner_of[esc_id] = owner
             try:
                 out.append(Escalation(id=esc_id, account=account,
                                       events=tuple(timeline.get(esc_id, ()))))
