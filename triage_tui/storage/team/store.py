@@ -465,7 +465,7 @@ class TeamStore:
         cond = " AND ".join(where_sql)
         return self._escalation_rows(lambda cur: cur.execute(
             f"SELECT id, account, owner FROM triage.escalations WHERE {cond} "
-            "ORDER BY created_at, id", params).fetchall(), where=cond, params=params)
+            "ORDER BY created_at, id", params).fetchall())
 
     def leads(self) -> tuple[str, ...]:
         """The teams this member leads (connects first)."""
@@ -473,8 +473,7 @@ class TeamStore:
         return self.lead_teams
 
     def _escalation_rows(self, heads: Callable[[Any], list[tuple[Any, ...]]],
-                         missing: int | None = None, where: str | None = None,
-                         params: dict[str, Any] | None = None) -> list[Escalation]:
+                         missing: int | None = None) -> list[Escalation]:
         def fn(cur: Any) -> list[tuple[Any, ...]] | None:
             found = heads(cur)
             if not found:
@@ -483,12 +482,11 @@ class TeamStore:
                 events = cur.execute("SELECT escalation_id, at, kind, text, data FROM "
                                      "triage.events WHERE escalation_id = %s ORDER BY at, id",
                                      (missing,)).fetchall()
-            else:
+            else:  # by the ids found: an index lookup each, whatever the size of the table
                 events = cur.execute(
-                    "SELECT v.escalation_id, v.at, v.kind, v.text, v.data FROM triage.events v "
-                    f"JOIN (SELECT id FROM triage.escalations WHERE {where}) e "
-                    "ON e.id = v.escalation_id ORDER BY v.escalation_id, v.at, v.id",
-                    params).fetchall()
+                    "SELECT escalation_id, at, kind, text, data FROM triage.events "
+                    "WHERE escalation_id = ANY(%s) ORDER BY escalation_id, at, id",
+                    ([row[0] for row in found],)).fetchall()
             return [found, events]
 
         got = self._run(fn)
