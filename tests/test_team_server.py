@@ -21,7 +21,7 @@ from triage_tui.storage.team import (
     init_team,
 )
 
-TABLES = ("memberships", "escalations", "events")
+TABLES = ("memberships", "escalations", "events", "counts")
 
 
 def _catalog(admin_url: str) -> dict[str, Any]:

@@ -149,6 +149,35 @@ CREATE INDEX escalations_owner_open ON triage.escalations (owner, created_at)
     WHERE status <> 'closed';
 CREATE INDEX escalations_team_open ON triage.escalations (team, created_at)
     WHERE status <> 'closed';
+
+-- How many escalations each member has in each team, kept by a trigger: "N of TOTAL" for
+-- a lead without counting the team's rows. Readable as the escalations are.
+CREATE TABLE triage.counts (
+    owner name NOT NULL,
+    team  text NOT NULL,
+    n     bigint NOT NULL CHECK (n >= 0),
+    PRIMARY KEY (owner, team)
+);
+INSERT INTO triage.counts SELECT owner, team, count(*) FROM triage.escalations GROUP BY 1, 2;
+ALTER TABLE triage.counts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE triage.counts FORCE ROW LEVEL SECURITY;
+CREATE POLICY read_own_and_led ON triage.counts FOR SELECT TO {MEMBER_ROLE} USING {_VISIBLE};
+CREATE POLICY kept_by_the_trigger ON triage.counts TO {OWNER_ROLE} USING (true) WITH CHECK (true);
+GRANT SELECT ON triage.counts TO {MEMBER_ROLE};
+CREATE FUNCTION triage.count_escalations() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO triage.counts AS c (owner, team, n) VALUES (NEW.owner, NEW.team, 1)
+            ON CONFLICT (owner, team) DO UPDATE SET n = c.n + 1;
+    ELSE
+        UPDATE triage.counts SET n = n - 1 WHERE owner = OLD.owner AND team = OLD.team;
+    END IF;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION triage.count_escalations() FROM PUBLIC;
+CREATE TRIGGER count_escalations AFTER INSERT OR DELETE ON triage.escalations
+    FOR EACH ROW EXECUTE FUNCTION triage.count_escalations();
 """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -138,8 +138,12 @@ class TeamStore:
 
     def count(self) -> int:
         """Escalations this member can see."""
+        self.conn  # noqa: B018 - learn the member's teams
+        # kept by a trigger (see the schema): the same number as counting the rows this
+        # member may read, without reading them
         return self._run(lambda cur: cur.execute(
-            f"SELECT count(*) FROM triage.escalations WHERE {self._mine()}").fetchone()[0])
+            "SELECT coalesce(sum(n), 0)::bigint FROM triage.counts "
+            "WHERE owner = current_user OR team = ANY(%s)", (list(self.lead_teams),)).fetchone()[0])
 
     def get(self, doc_id: int) -> Assessment:
         return self.record(doc_id).assessment
@@ -186,8 +190,10 @@ class TeamStore:
 
     def _select(self, account: str | None, decision: Decision | str | None, text: str | None,
                 limit: int | None, owner: str | None, columns: str,
-                since: datetime | None = None) -> list[tuple[Any, ...]]:
-        where_sql, params = [], {}
+                since: datetime | None = None, extra: tuple[str, ...] = ()
+                ) -> list[tuple[Any, ...]]:
+        where_sql: list[str] = list(extra)
+        params: dict[str, Any] = {}
         if account:
             where_sql.append("account ILIKE %(account)s")
             params["account"] = _like(account)
@@ -201,13 +207,14 @@ class TeamStore:
             where_sql.append("created_at >= %(since)s")
             params["since"] = _utc(since)
         self.conn  # noqa: B018 - learn the member's teams
-        # One index-ordered scan per scope (own rows; each team led), merged: with a
-        # limit, each reads only its newest rows. Row-level security still applies.
+        # One index scan per scope (own rows; each team led), merged: with a limit, each
+        # reads only its newest rows; a lead's "owner or team" would be a scan of the
+        # table. Row-level security still applies.
         if owner is not None:
             scopes = ["owner = %(owner)s"]
             params["owner"] = owner
-        elif limit is None or not self.lead_teams:
-            scopes = [self._mine()]
+        elif not self.lead_teams:
+            scopes = ["owner = current_user"]
         else:
             params["led"] = list(self.lead_teams)
             scopes = ["owner = current_user AND team <> ALL(%(led)s)"]
@@ -259,9 +266,8 @@ class TeamStore:
 
     def followup_documents(self) -> list[dict[str, Any]]:
         """Resolved escalations whose check-in is not done (documents, newest first)."""
-        rows = self._run(lambda cur: cur.execute(
-            f"SELECT id, doc FROM triage.escalations WHERE {self._mine()} AND "
-            f"{self._FOLLOWUP} {_ORDER}").fetchall())
+        rows = self._select(None, None, None, None, None, "id, doc",
+                            extra=("status <> 'closed'", self._FOLLOWUP))
         return [{**doc, "id": doc_id} for doc_id, doc in rows]
 
     def followups(self) -> list[Assessment]:
@@ -443,29 +449,16 @@ class TeamStore:
     def escalations(self, include_closed: bool = True, since: datetime | None = None,
                     owner: str | None = None) -> list[Escalation]:
         """Every escalation this member sees (a lead: the team's), oldest first.
-        ``include_closed=False`` (``due``, the Today screen) leaves the closed ones on the
-        server; ``owner``: one member's; ``since``: created since then."""
-        self.conn  # noqa: B018 - learn the member's teams
-        where_sql: list[str] = []
-        params: dict[str, Any] = {}
-        if self.lead_teams:  # spelled out (RLS says the same) so the planner uses the indexes
-            where_sql.append("(owner = current_user OR team = ANY(%(led)s))")
-            params["led"] = list(self.lead_teams)
-        else:
-            where_sql.append("owner = current_user")
-        if not include_closed:  # nothing can fall due: closed, or resolved never escalated
-            where_sql.append("status <> 'closed' AND NOT (status = 'resolved' AND "
-                             "NOT coalesce((facts->>'escalated')::boolean, true))")
-        if owner is not None:
-            where_sql.append("owner = %(owner)s")
-            params["owner"] = owner
-        if since is not None:
-            where_sql.append("created_at >= %(since)s")
-            params["since"] = _utc(since)
-        cond = " AND ".join(where_sql)
-        return self._escalation_rows(lambda cur: cur.execute(
-            f"SELECT id, account, owner FROM triage.escalations WHERE {cond} "
-            "ORDER BY created_at, id", params).fetchall())
+        ``include_closed=False`` (``due``, the Today screen) leaves out those for which
+        nothing can fall due (closed, or resolved never escalated); ``owner``: one member's;
+        ``since``: created since then."""
+        extra = ("status <> 'closed' AND NOT (status = 'resolved' AND "
+                 "NOT coalesce((facts->>'escalated')::boolean, true))",) if not include_closed \
+            else ()
+        heads = self._select(None, None, None, None, owner, "id, account, owner", since=since,
+                             extra=extra)
+        heads.reverse()  # oldest first
+        return self._escalation_rows(lambda cur: heads)
 
     def leads(self) -> tuple[str, ...]:
         """The teams this member leads (connects first)."""
