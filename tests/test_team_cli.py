@@ -272,3 +272,22 @@ def test_csms_ack_update_rescore_and_the_lead_sees_the_teams_overdue_items(
     assert "belongs to bob" in err  # the lead reads, never writes, a CSM's escalation
     history = json.loads(ok(capsys, "--db", lead, "history", "--json"))
     assert sorted(a["id"] for a in history) == sorted([mine, late])
+
+
+def test_one_factory_opens_a_file_or_the_team_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage_tui.paths import db_path
+    from triage_tui.storage.backend import Store, describe_db, open_store
+
+    url = "postgresql://alice:secret@db.example.com:5433/triage?sslmode=require"
+    assert db_path(url) == url  # kept as it is: Path() would fold its "//"
+    assert db_path("postgres://bob@db/x") == "postgres://bob@db/x"
+    monkeypatch.setenv("TRIAGE_DB", url)
+    assert db_path(None) == url
+    assert db_path(str(tmp_path / "h.json")) == tmp_path / "h.json"
+    server, local = open_store(url), open_store(tmp_path / "h.json")
+    assert isinstance(server, TeamStore) and isinstance(local, HistoryStore)
+    assert isinstance(server, Store) and isinstance(local, Store)  # one interface
+    assert server._conn is None  # no connection until used
+    assert describe_db(url) == "the team server alice@db.example.com:5433/triage"
+    assert "secret" not in describe_db(url) and "secret" not in repr(server)
