@@ -203,7 +203,10 @@ def test_triage_now_must_be_a_date_time(cli: Cli) -> None:
 
 def test_assess_save_starts_the_clock_at_triage_now(cli: Cli) -> None:
     cli.at("2026-03-02T08:00:00+01:00")
-    esc = save(cli, "Acme", "5 5 5 4", "executive-intervention")
+    saved = cli.json("assess", "--account", "Acme", "--impact", "5", "--value", "5", "--time",
+                     "5", "--capability", "4", "--type", "executive-intervention", "--save")
+    assert saved["status"] == "escalated" and [e["kind"] for e in saved["events"]] == ["created"]
+    esc = saved["id"]
     shown = cli.json("show", str(esc))
     assert shown["created_at"] == "2026-03-02T07:00:00+00:00"
     assert shown["status"] == "escalated"

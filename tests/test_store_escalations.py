@@ -4,8 +4,6 @@ appended under the lock, closed ones skipped on raw bytes, old files migrated.""
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,7 +19,6 @@ from triage_tui.storage.store import QUIET_PREFIX
 UTC = timezone.utc
 MON = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 H = timedelta(hours=1)
-DATA = Path(__file__).parent / "data"
 
 
 def make(account: str = "Acme", scores: tuple[int, int, int, int] = (4, 4, 4, 3),
@@ -123,3 +120,33 @@ def test_add_many_takes_timelines(store: HistoryStore) -> None:
 
     with pytest.raises(StoreError, match="time order"):
         store.add_many([a], [[E.created_event(a), E.ack_event(MON - H)]])
+
+
+def test_markers_that_lie_are_refolded_from_the_timeline(store: HistoryStore) -> None:
+    """A hand-edited record saying it is closed (watch false) while its timeline is open is
+    validated afresh (the file is not the noted one) and its markers folded again."""
+    store.add(make())
+    text = store.path.read_text()
+    assert '{"watch":true,"status":"escalated"' in text
+    store.path.write_text(text.replace('{"watch":true,"status":"escalated"',
+                                       '{"watch":false,"status":"closed"'))
+    fresh = HistoryStore(store.path)
+    assert [e.id for e in fresh.escalations(include_closed=False)] == [1]
+    assert fresh.escalation(1).status is Status.ESCALATED
+
+
+def test_a_record_without_a_valid_timeline_is_corrupt(store: HistoryStore) -> None:
+    from triage_tui.storage import CorruptStoreError
+
+    store.add(make())
+    doc = json.loads(store.path.read_text())
+    record = doc["_default"]["1"]
+    record["events"] = record["events"] + [{"at": "2025-01-01T00:00:00+00:00",
+                                            "kind": "acknowledged", "text": ""}]
+    store.path.write_text(json.dumps(doc))
+    with pytest.raises(CorruptStoreError, match="record 1 with an invalid timeline"):
+        HistoryStore(store.path).get(1)
+    del record["events"]
+    store.path.write_text(json.dumps(doc))
+    with pytest.raises(CorruptStoreError, match="without the field 'events'"):
+        HistoryStore(store.path).get(1)

@@ -410,6 +410,8 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
         raise
     if args.json:
         data = a.to_json()
+        if args.save:  # the escalation it starts: status, clocks, its created event
+            data = _show_json(a, _store(args).escalation(a.id or 0), now, settings)
         if exported is not None:
             data["exported_to"] = str(exported)
         _print_json(data)
@@ -550,9 +552,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     days = None if args.all else args.days
     since = None if days is None else now - timedelta(days=days)
     if since is None:
-        # Plain documents, one at a time: no pydantic per record, no second copy.
+        # Plain documents, one at a time: no pydantic per record, no second copy of the history.
         rows = [row_from_doc(doc) for doc in store.each_document()]
-    else:  # the period's documents and the pending follow-ups: the same review
+    else:  # the period's records and the pending follow-ups only (the same review)
         rows = load_review_rows(store, since)
     review = build_review(rows, now, days)
     lifecycle = build_escalation_review(store.escalations(since=since), now, settings, days)
