@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
@@ -53,12 +54,13 @@ from .reports import (
     span,
     status_word,
     summary_lines,
+    team_review_lines,
     timeline_lines,
 )
 
 if TYPE_CHECKING:
     from .domain.escalation import Escalation
-    from .storage import HistoryStore
+    from .storage.backend import Store
 
 PROG = "triage"
 
@@ -116,7 +118,7 @@ def _path(what: str) -> Callable[[str], str]:
     return path
 
 
-_db_file = _path("a history file")
+_db_file = _path("a history file or a team server URL")
 _export_target = _path("a file, a directory or -")
 
 
@@ -127,7 +129,8 @@ def _db_parent() -> argparse.ArgumentParser:
         type=_db_file,
         default=argparse.SUPPRESS,
         metavar="PATH",
-        help="history file (default: $TRIAGE_DB, else history.json in the user data dir)",
+        help="history file or team server URL (postgresql://user@host/db) (default: "
+        "$TRIAGE_DB, else history.json in the user data dir)",
     )
     return parent
 
@@ -138,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Escalation triage for Customer Success Managers. "
         "With no command, opens the terminal app.",
     )
-    parser.add_argument("--db", type=_db_file, metavar="PATH", default=None, help="history file")
+    parser.add_argument("--db", type=_db_file, metavar="PATH|URL", default=None,
+                        help="history file, or the team server's postgresql:// URL")
     parser.add_argument("--demo", action="store_true",
                         help="use the demo history (demo.json in the user data dir, "
                         "filled with sample assessments on first use) instead of yours")
@@ -209,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--exit-code", action="store_true",
                    help="exit 1 if anything is overdue (for cron, a prompt, a status line)")
+    p.add_argument("--team", action="store_true",
+                   help="a team lead on the team server: the team's overdue items, per CSM")
     p.set_defaults(func=cmd_due)
 
     p = sub.add_parser("ack", parents=[db], help="the routed team acknowledged the escalation")
@@ -283,6 +289,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recover", parents=[db],
                        help="move a corrupt or foreign history file aside and start afresh")
     p.set_defaults(func=cmd_recover)
+
+    p = sub.add_parser("team", help="set up the team server (an admin's commands)")
+    team = p.add_subparsers(dest="team_command", metavar="ACTION", parser_class=_Parser,
+                            required=True)
+    admin = _Parser(add_help=False)
+    admin.add_argument("--admin", required=True, metavar="URL",
+                       help="the server as its admin: postgresql://admin@host/db (a superuser, "
+                       "or the database's owner with CREATEROLE)")
+    t = team.add_parser("init", parents=[admin],
+                        help="create or upgrade the schema, roles and policies (idempotent)")
+    t.set_defaults(func=cmd_team_init)
+    t = team.add_parser("add", parents=[admin], help="make USER a CSM (or lead) of a team")
+    t.add_argument("user", metavar="USER", help="the person's login role (created if missing)")
+    t.add_argument("--team", required=True, metavar="NAME")
+    t.add_argument("--lead", action="store_true", help="the team's lead: sees the whole team")
+    t.add_argument("--password-stdin", action="store_true",
+                   help="set the login's password to the first line read from standard input")
+    t.set_defaults(func=cmd_team_add)
+
+    p = sub.add_parser("push", parents=[db],
+                       help="copy a local history to the team server (--db URL); twice stores "
+                       "nothing twice")
+    p.add_argument("--from", dest="source", metavar="PATH", default=None,
+                   help="the local history file (default: history.json in the user data dir)")
+    p.add_argument("--team", default=None, metavar="NAME",
+                   help="the team to file them under (needed if you are in several)")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("demo", parents=[db],
                        help="fill a separate demo history with sample assessments")
@@ -488,17 +521,18 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
         if exported is not None:
             print(f"brief written to {exported}")
         if args.save:
-            print(f"saved as #{a.id} in {args.db}")
+            print(f"saved as #{a.id} in {args.where}")
             print("\n".join(escalation_lines(_store(args).escalation(a.id or 0), now, settings)[:2]))
     elif args.save:
-        print(f"saved as #{a.id} in {args.db}", file=sys.stderr)
+        print(f"saved as #{a.id} in {args.where}", file=sys.stderr)
     return 0
 
 
-def _store(args: argparse.Namespace) -> HistoryStore:
-    from .storage import HistoryStore
+def _store(args: argparse.Namespace) -> Store:
+    """The history ``--db`` names: a TinyDB file or the team server (one interface)."""
+    from .storage.backend import open_store
 
-    return HistoryStore(args.db)
+    return open_store(args.db)
 
 
 def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
@@ -516,11 +550,11 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     total = store.count()
     if not items:
         what = "no assessment matches" if (args.account or args.decision) else "no assessments yet"
-        print(f"{what} in {args.db}")
+        print(f"{what} in {args.where}")
         return 0
     statuses = {i: status_word(esc, now, settings) for i, esc in escalations.items()}
     print("\n".join(history_lines(items, now, statuses)))
-    print(f"{len(items)} of {total} in {args.db}, newest first")
+    print(f"{len(items)} of {total} in {args.where}, newest first")
     return 0
 
 
@@ -620,13 +654,19 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         rows = load_review_rows(store, since)
     review = build_review(rows, now, days)
     lifecycle = build_escalation_review(store.escalations(since=since), now, settings, days)
+    # a team lead on the team server: the team per CSM, summed by the server
+    team = store.team_review(now, days) if hasattr(store, "team_review") else None
     if args.json:
-        _print_json({**review.to_dict(json_safe=True),
-                     "lifecycle": lifecycle.to_dict(json_safe=True)})
+        data = {**review.to_dict(json_safe=True), "lifecycle": lifecycle.to_dict(json_safe=True)}
+        if team is not None:
+            data["team"] = team.to_dict(json_safe=True)
+        _print_json(data)
     else:
         lines = review_lines(review)
         if review.assessments:
             lines += escalation_review_lines(lifecycle)
+        if team is not None:
+            lines += team_review_lines(team)
         print("\n".join(lines))
     return 0
 
@@ -638,10 +678,28 @@ def cmd_due(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.escalation import due_items
 
     now = current_time()
-    items = due_items(_store(args).escalations(include_closed=False), now, settings)
+    store = _store(args)
+    leads = store.leads() if hasattr(store, "leads") else ()  # a team lead on the server
+    if args.team and not leads:
+        raise CliError("due --team lists the overdue items of the teams you lead on the team "
+                       "server (--db postgresql://…)")
+    if leads and not args.team:  # your own; --team: the whole team's
+        escalations = store.escalations(include_closed=False, owner=store.user)
+    else:
+        escalations = store.escalations(include_closed=False)
+    items = due_items(escalations, now, settings)
+    csm: dict[int, str] = {}
+    if args.team:  # what is late across the team, each with its CSM
+        items = [i for i in items if i.overdue]
+        csm = {i.id or 0: store.owner_of.get(i.id or 0, "?") for i in items}
     overdue = sum(i.overdue for i in items)
     if args.json:
-        _print_json([i.to_json() for i in items])
+        _print_json([{**i.to_json(), **({"csm": csm[i.id or 0]} if csm else {})}
+                     for i in items])
+    elif csm:
+        named = [replace(i, account=f"{csm[i.id or 0]}: {i.account}") for i in items]
+        print("\n".join(due_lines(named, now)))
+        print(f"{plural(len(named), 'item')} overdue in the team, most urgent first")
     elif not items:
         print("nothing due: every escalation is on time")
     else:
@@ -752,7 +810,12 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_recover(args: argparse.Namespace, settings: Settings) -> int:
-    store = _store(args)
+    from .storage import HistoryStore
+
+    if not isinstance(args.db, Path):
+        raise CliError("recover moves a history file aside; the team server keeps its own "
+                       "data (ask its admin)")
+    store = HistoryStore(args.db)
     if not store.exists():
         print(f"nothing to recover: {args.db} does not exist (the history starts empty)")
         return 0
@@ -762,6 +825,51 @@ def cmd_recover(args: argparse.Namespace, settings: Settings) -> int:
               "nothing to recover")
         return 0
     print(f"moved {args.db} aside to {moved} (unchanged); a new history starts with the next save")
+    return 0
+
+
+def cmd_team_init(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.team import SCHEMA_VERSION, init_team
+
+    applied = init_team(args.admin)
+    if applied:
+        print(f"team server schema at version {SCHEMA_VERSION} "
+              f"(applied migration {', '.join(map(str, applied))})")
+    else:
+        print(f"team server schema already at version {SCHEMA_VERSION}: nothing to do")
+    return 0
+
+
+def cmd_team_add(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage.team import add_member
+
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CliError("--password-stdin read an empty password")
+    created = add_member(args.admin, args.user, args.team, lead=args.lead, password=password)
+    role = "lead" if args.lead else "CSM"
+    login = "created login role" if created else "login role"
+    print(f"{cell(args.user)} ({login}) is a {role} of team {cell(args.team)}")
+    return 0
+
+
+def cmd_push(args: argparse.Namespace, settings: Settings) -> int:
+    from .paths import default_db_path, is_server_url
+    from .storage import HistoryStore
+    from .storage.team import TeamStore
+
+    if not is_server_url(args.db):
+        raise CliError("push copies a local history to the team server: give the server with "
+                       "--db postgresql://user@host/db (or TRIAGE_DB)")
+    source = Path(args.source).expanduser() if args.source else default_db_path()
+    local = HistoryStore(source)
+    if not local.exists():
+        raise CliError(f"nothing to push: {source} does not exist")
+    added, kept = TeamStore(str(args.db)).push(local, team=args.team)
+    print(f"pushed {plural(added, 'escalation')} from {source} to {args.where}"
+          + (f" ({kept} already there)" if kept else ""))
     return 0
 
 
@@ -848,6 +956,9 @@ def _main(argv: list[str] | None) -> int | Callable[[], int]:
             if args.command not in (None, "demo"):
                 print(f"{PROG}: using the demo history ({args.db}), not yours", file=sys.stderr)
         args.db = db_path(args.db)
+        from .storage.backend import describe_db
+
+        args.where = describe_db(args.db)
         settings = load_settings()
         if args.command is None:
             return lambda: run_tui(args.db, settings, demo=args.demo)
@@ -874,7 +985,7 @@ def _error(message: str) -> int:
     return 2
 
 
-def run_tui(db: Path, settings: Settings, demo: bool = False) -> int:
+def run_tui(db: Path | str, settings: Settings, demo: bool = False) -> int:
     restore = _disable_flow_control()  # before the (slow) Textual import: see below
     try:
         from .tui.app import make_app

@@ -26,10 +26,18 @@ def default_db_path() -> Path:
     return data_dir() / "history.json"
 
 
-def db_path(flag: str | os.PathLike[str] | None = None) -> Path:
-    """--db wins, then $TRIAGE_DB, then history.json in the user data dir."""
+def db_path(flag: str | os.PathLike[str] | None = None) -> Path | str:
+    """--db wins, then $TRIAGE_DB, then history.json in the user data dir. A team server's
+    ``postgresql://`` (or ``postgres://``) URL is returned as it is, a string."""
     chosen = flag or os.environ.get(DB_ENV) or default_db_path()
+    if is_server_url(chosen):
+        return str(chosen)
     return Path(chosen).expanduser()
+
+
+def is_server_url(db: object) -> bool:
+    """A team server's URL (libpq's URI forms), as opposed to a history file's path."""
+    return isinstance(db, str) and db.lower().startswith(("postgresql://", "postgres://"))
 
 
 def config_path() -> Path:

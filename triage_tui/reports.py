@@ -28,7 +28,7 @@ from .domain.text import display_width, fit, inert, pad
 if TYPE_CHECKING:
     from .domain.escalation import DueItem, Escalation, NextDue
     from .domain.models import Assessment
-    from .domain.review import EscalationReview, Review
+    from .domain.review import EscalationReview, Review, TeamReview
     from .domain.settings import Settings
 
 
@@ -189,6 +189,32 @@ def review_lines(review: Review) -> list[str]:
 
     out += ["", f"Follow-ups due: {len(review.followups)} "
             f"({review.followups_overdue} overdue): triage followups"]
+    return out
+
+
+def team_review_lines(team: TeamReview) -> list[str]:
+    """A lead's view of the team: per CSM, and accounts escalated by several CSMs."""
+    period = f"last {plural(team.period_days, 'day')}" if team.period_days else "all time"
+    teams = ", ".join(cell(t) for t in team.teams)
+    out = ["", f"Team {teams} ({period}), escalations per CSM"]
+    if not team.csms:
+        return out + ["  no escalation in the period"]
+    out.append(f"  {'CSM':<20}{'esc.':>5}  {'ack median':>10}  {'late':>4}  "
+               f"{'updates on time':>15}  {'stalls':>6}  {'satisfaction':>12}")
+    for c in team.csms:
+        ack = f"{c.median_hours_to_ack} h" if c.median_hours_to_ack is not None else "-"
+        on_time = (f"{c.updates_on_time}/{c.updates + c.updates_missed}"
+                   + (f" {c.updates_on_time_pct:.0f}%" if c.updates_on_time_pct is not None else ""))
+        sat = (f"{c.satisfaction_average}/5 ({c.satisfaction_rated})"
+               if c.satisfaction_average is not None else "-")
+        out.append(f"  {cell(c.csm, 20):<20}{c.escalations:>5}  {ack:>10}  {c.acks_late:>4}  "
+                   f"{on_time:>15}  {c.stalled:>6}  {sat:>12}")
+    out += ["", "Accounts escalated by more than one CSM"]
+    if team.shared_accounts:
+        out += [f"  {cell(s.account, 30):<32}{plural(s.escalations, 'escalation'):>15} by "
+                + ", ".join(cell(name) for name in s.csms) for s in team.shared_accounts]
+    else:
+        out.append("  none")
     return out
 
 

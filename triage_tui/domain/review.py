@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from statistics import mean, median
-from typing import Iterable, Literal, Protocol, Sequence
+from typing import Any, Iterable, Literal, Protocol, Sequence
 
 from .clock import start_of
 from .escalation import (
@@ -425,4 +425,102 @@ def build_escalation_review(
         median_days_to_resolve=_round(median(to_resolve)) if to_resolve else None,
         satisfaction_rated=len(ratings),
         satisfaction_average=_round(mean(ratings)) if ratings else None,
+    )
+
+
+# --- a team lead's review: the same figures per CSM, and accounts shared across CSMs -----
+# The team server keeps, per escalation, the figures its timeline gives (timeline_facts,
+# computed when it is written), so the lead's review is aggregated by the server instead of
+# replaying every escalation of the team on each run.
+
+
+def timeline_facts(esc: Escalation, settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
+    """What the team review needs of one escalation, from its timeline alone (days counted
+    in UTC), as JSON: ever escalated; hours to each acknowledgement and how many were late;
+    customer updates logged while escalated and how many on time; whether it ever stalled;
+    when it will stall and when the next update is due (for "now" at read time); the
+    customer's satisfaction. The same rules as :func:`build_escalation_review`."""
+    tz = timezone.utc
+    ack_hours: list[float] = []
+    ack_late = updates = on_time = 0
+    did_stall = False
+    for before, event, _after in replay(esc.events):
+        if before is None:
+            continue
+        if before.status in WORKING:
+            stall = stall_moment(before, tz, settings)
+            did_stall |= stall is not None and event.at >= stall[0]
+        if event.kind is EventKind.ACKNOWLEDGED and before.ack_from is not None:
+            hours = (event.at - before.ack_from).total_seconds() / 3600
+            ack_hours.append(round(hours, 4))
+            ack_late += hours > settings.ack_hours_for(before.verdict.issue_type)
+        elif event.kind is EventKind.UPDATE and before.status in WORKING:
+            due = update_due_on(before, tz, settings)
+            updates += 1
+            on_time += due is None or event.at.astimezone(tz).date() <= due
+    state = esc.state
+    stall_now = stall_moment(state, tz, settings)
+    update_due = update_due_on(state, tz, settings)
+    return {
+        "escalated": state.escalated_at is not None,
+        "ack_hours": ack_hours,
+        "ack_late": ack_late,
+        "updates": updates,
+        "updates_on_time": on_time,
+        "stalled": did_stall,
+        "stall_at": stall_now[0].isoformat() if stall_now else None,
+        "update_due": update_due.isoformat() if update_due else None,
+        "satisfaction": state.satisfaction,
+    }
+
+
+@dataclass(kw_only=True)
+class CsmFigures(Model):
+    """One CSM's escalations in the period (those ever escalated)."""
+
+    csm: str
+    escalations: int
+    acknowledged: int
+    median_hours_to_ack: float | None
+    acks_late: int
+    updates: int
+    updates_on_time: int
+    updates_missed: int  # overdue now
+    updates_on_time_pct: float | None
+    stalled: int  # stalled at least once, or stalled now
+    satisfaction_rated: int
+    satisfaction_average: float | None
+
+
+@dataclass(kw_only=True)
+class SharedAccount(Model):
+    """An account escalated by two or more CSMs in the period: a pattern no single
+    history shows."""
+
+    account: str
+    csms: list[str]
+    escalations: int
+
+
+@dataclass(kw_only=True)
+class TeamReview(Model):
+    generated_at: datetime
+    period_days: int | None
+    teams: list[str]
+    csms: list[CsmFigures]
+    shared_accounts: list[SharedAccount]
+
+
+def csm_figures(csm: str, escalations: int, ack_hours: Sequence[float], acks_late: int,
+                updates: int, on_time: int, missed: int, stalled: int, rated: int,
+                average: float | None) -> CsmFigures:
+    """One row of the team review from the sums of its escalations' :func:`timeline_facts`
+    (``rated``/``average``: how many satisfaction ratings, and their mean)."""
+    return CsmFigures(
+        csm=csm, escalations=escalations, acknowledged=len(ack_hours),
+        median_hours_to_ack=_round(median(ack_hours)) if ack_hours else None,
+        acks_late=acks_late, updates=updates, updates_on_time=on_time, updates_missed=missed,
+        updates_on_time_pct=_pct(on_time, updates + missed), stalled=stalled,
+        satisfaction_rated=rated,
+        satisfaction_average=_round(float(average)) if average is not None else None,
     )

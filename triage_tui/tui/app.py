@@ -74,13 +74,16 @@ class TriageApp(App[None]):
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         settings: Settings,
         *,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
-        self.db_path = Path(db_path)
+        # a history file's path, or the team server's postgresql:// URL (kept as it is)
+        from ..paths import is_server_url
+
+        self.db_path = db_path if is_server_url(db_path) else Path(db_path)
         self.settings = settings
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
         self._today: tuple[Any, float, Any] | None = None
@@ -154,12 +157,13 @@ class TriageApp(App[None]):
     # ----------------------------------------------------------------- the store
 
     def store(self) -> Any:
-        """The history store, opened on first use (call from a worker thread)."""
+        """The history store (a file or the team server), opened on first use (call from a
+        worker thread)."""
         with self._store_lock:
             if self._store is None:
-                from ..storage import HistoryStore
+                from ..storage.backend import open_store
 
-                self._store = HistoryStore(self.db_path)
+                self._store = open_store(self.db_path)
             return self._store
 
     # ----------------------------------------------------------------- theme (UI state)
@@ -264,7 +268,7 @@ class TriageApp(App[None]):
 
 
 def make_app(
-    db_path: Path,
+    db_path: Path | str,
     settings: Settings,
     *,
     now: Callable[[], datetime] | None = None,

@@ -12,6 +12,7 @@ import os
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from ..store import StaleEditError as _StoreStaleEdit
 from ..store import StoreError
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ class SchemaMismatchError(TeamServerError):
     """The server's schema is older or newer than this triage-tui knows."""
 
 
-class StaleEditError(TeamServerError):
-    """The escalation changed on the server since the caller read it."""
+class StaleEditError(TeamServerError, _StoreStaleEdit):
+    """The escalation changed on the server since the caller read it (the same error as
+    the history file's, for callers that handle both)."""
 
 
 class NotYoursError(TeamServerError):

@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable, Iterator
 
+from ...domain.escalation import (
+    Escalation,
+    EscalationError,
+    Event,
+    Status,
+    checkin_event,
+    legacy_events,
+    resolve_event,
+)
 from ...domain.models import Assessment
+from ...domain.review import TeamReview, SharedAccount, csm_figures, timeline_facts
 from ...domain.rubric import Decision
-from ..store import UnknownIdError, stored_doc
+from ..store import UnknownIdError, stored_doc, synced
 from .connection import NotYoursError, StaleEditError, TeamServerError, connect, describe, where
 from .schema import EVENT_KINDS
 
@@ -71,6 +81,7 @@ class TeamStore:
         self.user = ""
         self.teams: tuple[str, ...] = ()
         self.lead_teams: tuple[str, ...] = ()
+        self.owner_of: dict[int, str] = {}  # the owner of each escalation read (a lead's view)
         self._mutex = threading.RLock()
 
     def __repr__(self) -> str:
@@ -127,8 +138,12 @@ class TeamStore:
 
     def count(self) -> int:
         """Escalations this member can see."""
+        self.conn  # noqa: B018 - learn the member's teams
+        # kept by a trigger (see the schema): the same number as counting the rows this
+        # member may read, without reading them
         return self._run(lambda cur: cur.execute(
-            f"SELECT count(*) FROM triage.escalations WHERE {self._mine()}").fetchone()[0])
+            "SELECT coalesce(sum(n), 0)::bigint FROM triage.counts "
+            "WHERE owner = current_user OR team = ANY(%s)", (list(self.lead_teams),)).fetchone()[0])
 
     def get(self, doc_id: int) -> Assessment:
         return self.record(doc_id).assessment
@@ -158,19 +173,27 @@ class TeamStore:
                   with_owner: bool = False) -> list[dict[str, Any]]:
         """The stored documents with their ``"id"`` (and ``"owner"`` if asked: a lead's
         review breaks down per CSM), newest first; no pydantic."""
-        rows = self._select(None, None, None, limit, None, "id, doc, owner", since=since)
+        rows = self._select(None, None, None, limit, None, "id, doc, owner, status",
+                            since=since)
         docs = []
-        for doc_id, doc, owner in rows:
+        for doc_id, doc, owner, status in rows:
             doc["id"] = doc_id
+            doc["status"] = status
             if with_owner:
                 doc["owner"] = owner
             docs.append(doc)
         return docs
 
+    def each_document(self) -> Iterator[dict[str, Any]]:
+        """Every document this member sees, oldest first (as :meth:`documents`)."""
+        return reversed(self.documents())
+
     def _select(self, account: str | None, decision: Decision | str | None, text: str | None,
                 limit: int | None, owner: str | None, columns: str,
-                since: datetime | None = None) -> list[tuple[Any, ...]]:
-        where_sql, params = [], {}
+                since: datetime | None = None, extra: tuple[str, ...] = ()
+                ) -> list[tuple[Any, ...]]:
+        where_sql: list[str] = list(extra)
+        params: dict[str, Any] = {}
         if account:
             where_sql.append("account ILIKE %(account)s")
             params["account"] = _like(account)
@@ -184,13 +207,14 @@ class TeamStore:
             where_sql.append("created_at >= %(since)s")
             params["since"] = _utc(since)
         self.conn  # noqa: B018 - learn the member's teams
-        # One index-ordered scan per scope (own rows; each team led), merged: with a
-        # limit, each reads only its newest rows. Row-level security still applies.
+        # One index scan per scope (own rows; each team led), merged: with a limit, each
+        # reads only its newest rows; a lead's "owner or team" would be a scan of the
+        # table. Row-level security still applies.
         if owner is not None:
             scopes = ["owner = %(owner)s"]
             params["owner"] = owner
-        elif limit is None or not self.lead_teams:
-            scopes = [self._mine()]
+        elif not self.lead_teams:
+            scopes = ["owner = current_user"]
         else:
             params["led"] = list(self.lead_teams)
             scopes = ["owner = current_user AND team <> ALL(%(led)s)"]
@@ -242,9 +266,8 @@ class TeamStore:
 
     def followup_documents(self) -> list[dict[str, Any]]:
         """Resolved escalations whose check-in is not done (documents, newest first)."""
-        rows = self._run(lambda cur: cur.execute(
-            f"SELECT id, doc FROM triage.escalations WHERE {self._mine()} AND "
-            f"{self._FOLLOWUP} {_ORDER}").fetchall())
+        rows = self._select(None, None, None, None, None, "id, doc",
+                            extra=("status <> 'closed'", self._FOLLOWUP))
         return [{**doc, "id": doc_id} for doc_id, doc in rows]
 
     def followups(self) -> list[Assessment]:
@@ -269,6 +292,57 @@ class TeamStore:
             raise self._unknown(doc_id)
         return found
 
+    # ------------------------------------------------------------------ the lead's review
+
+    def team_review(self, now: datetime, period_days: int | None) -> TeamReview | None:
+        """For a lead, the teams they lead: per CSM (escalations ever escalated, created in
+        the period) the figures of :func:`timeline_facts`, summed by the server, and the
+        accounts escalated by two or more CSMs. None for a member who leads no team."""
+        self.conn  # noqa: B018 - learn the member's teams
+        if not self.lead_teams:
+            return None
+        now = _utc(now)
+        params: dict[str, Any] = {"teams": list(self.lead_teams), "now": now,
+                                  "today": now.date().isoformat()}
+        period = ""
+        if period_days is not None:
+            period = "AND created_at >= %(since)s"
+            params["since"] = now - timedelta(days=period_days)
+        chosen = (f"SELECT owner::text AS owner, account, facts FROM triage.escalations "
+                  f"WHERE team = ANY(%(teams)s) {period} AND (facts->>'escalated')::boolean")
+        per_csm = (
+            f"WITH e AS ({chosen}), a AS (SELECT owner, array_agg(h::float8) AS hours "
+            "FROM e, jsonb_array_elements_text(e.facts->'ack_hours') h GROUP BY owner) "
+            "SELECT e.owner, count(*), "
+            "coalesce(sum((facts->>'ack_late')::int), 0), "
+            "coalesce(sum((facts->>'updates')::int), 0), "
+            "coalesce(sum((facts->>'updates_on_time')::int), 0), "
+            "count(*) FILTER (WHERE facts->>'update_due' < %(today)s), "
+            "count(*) FILTER (WHERE (facts->>'stalled')::boolean "
+            "  OR (facts->>'stall_at')::timestamptz <= %(now)s), "
+            "count(facts->>'satisfaction'), avg((facts->>'satisfaction')::numeric)::float8, "
+            "a.hours FROM e LEFT JOIN a USING (owner) GROUP BY e.owner, a.hours "
+            "ORDER BY e.owner")
+        shared = (
+            f"WITH e AS ({chosen}) SELECT min(account), array_agg(DISTINCT owner), count(*) "
+            "FROM e GROUP BY lower(regexp_replace(btrim(account), '\\s+', ' ', 'g')) "
+            "HAVING count(DISTINCT owner) > 1 ORDER BY count(*) DESC, min(account)")
+
+        def fn(cur: Any) -> tuple[list[Any], list[Any]]:
+            return (cur.execute(per_csm, params).fetchall(),
+                    cur.execute(shared, params).fetchall())
+
+        rows, accounts = self._run(fn)
+        return TeamReview(
+            generated_at=now, period_days=period_days, teams=list(self.lead_teams),
+            csms=[csm_figures(owner, n, hours or [], late, updates, on_time, missed, stalled,
+                              rated, average)
+                  for owner, n, late, updates, on_time, missed, stalled, rated, average, hours
+                  in rows],
+            shared_accounts=[SharedAccount(account=account, csms=sorted(csms), escalations=n)
+                             for account, csms, n in accounts],
+        )
+
     # ------------------------------------------------------------------ writing
 
     def _team_for(self, team: str | None) -> str:
@@ -283,156 +357,243 @@ class TeamStore:
         return team
 
     def add(self, a: Assessment, team: str | None = None, origin: str | None = None) -> Assessment:
-        """Save a new escalation (owned by this member, in their team) with its 'created'
-        event; returns it with its server id. ``origin``: a key naming where it came from
-        (a pushed local record): adding the same origin again returns the stored one."""
+        """Save a new escalation (owned by this member, in their team) with its timeline;
+        returns it with its server id. ``origin``: a key naming where it came from (a
+        pushed local record): adding the same origin again returns the stored one."""
         return self.add_many([a], team, [origin])[0]
 
     def add_many(self, items: Iterable[Assessment], team: str | None = None,
-                 origins: Iterable[str | None] | None = None) -> list[Assessment]:
-        """Save several in one transaction (ids in the given order)."""
+                 origins: Iterable[str | None] | None = None,
+                 timelines: Iterable[Iterable[Event]] | None = None) -> list[Assessment]:
+        """Save several in one transaction (ids in the given order). ``timelines``: each
+        one's events (its created event first), as :meth:`HistoryStore.add_many` takes
+        them; without them, the timeline its lifecycle implies (created; resolved;
+        checked in)."""
+        return [a for a, _ in self._insert(items, team, origins, timelines)]
+
+    def _insert(self, items: Iterable[Assessment], team: str | None,
+                origins: Iterable[str | None] | None,
+                timelines: Iterable[Iterable[Event]] | None) -> list[tuple[Assessment, bool]]:
+        """(saved, new) for each item: new is False for an origin stored before."""
         from psycopg.types.json import Jsonb
 
         team = self._team_for(team)
         batch = list(items)
         keys = list(origins) if origins is not None else [None] * len(batch)
-        if len(keys) != len(batch):
-            raise ValueError("one origin per assessment")
+        events = [None] * len(batch) if timelines is None else [tuple(t) for t in timelines]
+        if len(keys) != len(batch) or len(events) != len(batch):
+            raise ValueError("one origin and one timeline per assessment")
         rows = []
-        for a in batch:
+        for a, ev in zip(batch, events):
             if not isinstance(a, Assessment) or not isinstance(a.created_at, datetime):
                 raise TeamServerError(f"not saved: not an assessment: {a!r:.80}")
-            doc = stored_doc(replace(a, created_at=_utc(a.created_at)), 0)
+            a = replace(a, created_at=_utc(a.created_at))
+            doc = stored_doc(a, 0)
             del doc["id"]
-            rows.append((a, doc))
+            try:
+                esc = Escalation(id=None, account=a.account, events=(
+                    tuple(ev) if ev is not None else
+                    tuple(Event.from_json(e) for e in legacy_events(doc))))
+            except EscalationError as exc:
+                raise TeamServerError(f"not saved: {exc}") from None
+            a = synced(a, esc)
+            doc = stored_doc(a, 0)
+            del doc["id"]
+            rows.append((a, doc, esc))
 
-        def fn(cur: Any) -> list[Assessment]:
+        def fn(cur: Any) -> list[tuple[Assessment, bool]]:
             saved = []
-            for (a, doc), origin in zip(rows, keys):
+            for (a, doc, esc), origin in zip(rows, keys):
                 row = cur.execute(
                     "INSERT INTO triage.escalations (team, account, created_at, decision, total, "
-                    "issue_type, status, origin, doc) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    "issue_type, status, version, origin, doc, facts) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (owner, origin) DO NOTHING RETURNING id",
                     (team, a.account, doc["created_at"], doc["decision"], doc["total"],
-                     doc["issue_type"], initial_status(a), origin, Jsonb(doc))).fetchone()
+                     doc["issue_type"], esc.status.value, len(esc.events), origin,
+                     Jsonb(doc), Jsonb(timeline_facts(esc)))).fetchone()
                 if row is None:  # pushed before: the stored one
                     old = cur.execute("SELECT id, doc FROM triage.escalations "
                                       "WHERE owner = current_user AND origin = %s",
                                       (origin,)).fetchone()
-                    saved.append(_assessment(old[0], old[1]))
+                    saved.append((_assessment(old[0], old[1]), False))
                     continue
-                cur.execute(
-                    "INSERT INTO triage.events (escalation_id, team, at, kind, data) "
-                    "VALUES (%s, %s, %s, 'created', %s)",
-                    (row[0], team, doc["created_at"],
-                     Jsonb({"total": doc["total"], "decision": doc["decision"]})))
-                saved.append(replace(a, id=row[0], created_at=_utc(a.created_at)))
+                cur.executemany(
+                    "INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
+                    [(row[0], team, e.at, e.kind.value, e.text, Jsonb(dict(e.data)))
+                     for e in esc.events])
+                saved.append((replace(a, id=row[0]), True))
             return saved
+
+        return self._run(fn)
+
+    def push(self, local: Any, team: str | None = None) -> tuple[int, int]:
+        """Copy every escalation of a local history (a :class:`HistoryStore`) with its
+        timeline; one transaction. Each is keyed by its origin (the local record's id,
+        creation time and account): pushing again stores nothing twice. Returns (added,
+        already there)."""
+        items = sorted(local.all(), key=lambda a: (_utc(a.created_at), a.id or 0))
+        timelines = [local.escalation(a.id).events for a in items] \
+            if hasattr(local, "escalation") else None
+        done = self._insert(items, team, [origin_key(a) for a in items], timelines)
+        added = sum(new for _, new in done)
+        return added, len(done) - added
+
+    def escalation(self, doc_id: int) -> Escalation:
+        """One escalation: its timeline and folded state (UnknownIdError if none)."""
+        return self._escalation_rows(lambda cur: cur.execute(
+            "SELECT id, account, owner FROM triage.escalations WHERE id = %s",
+            (doc_id,)).fetchall(), missing=doc_id)[0]
+
+    def escalations(self, include_closed: bool = True, since: datetime | None = None,
+                    owner: str | None = None) -> list[Escalation]:
+        """Every escalation this member sees (a lead: the team's), oldest first.
+        ``include_closed=False`` (``due``, the Today screen) leaves out those for which
+        nothing can fall due (closed, or resolved never escalated); ``owner``: one member's;
+        ``since``: created since then."""
+        extra = ("status <> 'closed' AND NOT (status = 'resolved' AND "
+                 "NOT coalesce((facts->>'escalated')::boolean, true))",) if not include_closed \
+            else ()
+        heads = self._select(None, None, None, None, owner, "id, account, owner", since=since,
+                             extra=extra)
+        heads.reverse()  # oldest first
+        return self._escalation_rows(lambda cur: heads)
+
+    def leads(self) -> tuple[str, ...]:
+        """The teams this member leads (connects first)."""
+        self.conn  # noqa: B018
+        return self.lead_teams
+
+    def _escalation_rows(self, heads: Callable[[Any], list[tuple[Any, ...]]],
+                         missing: int | None = None) -> list[Escalation]:
+        def fn(cur: Any) -> list[tuple[Any, ...]] | None:
+            found = heads(cur)
+            if not found:
+                return None
+            if missing is not None:
+                events = cur.execute("SELECT escalation_id, at, kind, text, data FROM "
+                                     "triage.events WHERE escalation_id = %s ORDER BY at, id",
+                                     (missing,)).fetchall()
+            else:  # by the ids found: an index lookup each, whatever the size of the table
+                events = cur.execute(
+                    "SELECT escalation_id, at, kind, text, data FROM triage.events "
+                    "WHERE escalation_id = ANY(%s) ORDER BY escalation_id, at, id",
+                    ([row[0] for row in found],)).fetchall()
+            return [found, events]
+
+        got = self._run(fn)
+        if got is None:
+            if missing is not None:
+                raise self._unknown(missing)
+            return []
+        heads_rows, event_rows = got
+        timeline: dict[int, list[Event]] = {}
+        for esc_id, at, kind, text, data in event_rows:
+            timeline.setdefault(esc_id, []).append(Event(at=at, kind=kind, text=text, data=data))
+        out = []
+        for esc_id, account, owner in heads_rows:
+            self.owner_of[esc_id] = owner
+            try:
+                out.append(Escalation(id=esc_id, account=account,
+                                      events=tuple(timeline.get(esc_id, ()))))
+            except EscalationError as exc:
+                raise TeamServerError(f"escalation {esc_id} on the team server has an invalid "
+                                      f"timeline ({exc})") from None
+        return out
+
+    def append(self, doc_id: int, event: Event, *, expect: int | None = None,
+               assessment: Assessment | None = None) -> Escalation:
+        """Add ``event`` to one of this member's escalations, in one transaction (the row
+        locked). The transition is checked by the domain (EscalationError: nothing is
+        written). ``expect``: the number of events the caller read (the row's version);
+        if the timeline moved on since, StaleEditError and nothing is written.
+        ``assessment`` (a re-score) replaces the assessment's fields; its id and creation
+        time stay. The lifecycle fields and the status follow the timeline."""
+        from psycopg.types.json import Jsonb
+
+        def fn(cur: Any) -> Escalation:
+            row = cur.execute(
+                "SELECT version, team, account, doc FROM triage.escalations "
+                "WHERE id = %s AND owner = current_user FOR UPDATE", (doc_id,)).fetchone()
+            if row is None:
+                raise self._not_changeable(cur, doc_id)
+            version, team, account, doc = row
+            if expect is not None and version != expect:
+                raise StaleEditError(
+                    f"escalation {doc_id} changed since you read it (version {expect}, "
+                    f"now {version}): reload it and try again; nothing was saved")
+            rows = cur.execute("SELECT at, kind, text, data FROM triage.events "
+                               "WHERE escalation_id = %s ORDER BY at, id", (doc_id,)).fetchall()
+            esc = Escalation(id=doc_id, account=account,
+                             events=tuple(Event(at=r[0], kind=r[1], text=r[2], data=r[3])
+                                          for r in rows))
+            new_esc = esc.apply(event)  # EscalationError: refused, nothing written
+            current = _assessment(doc_id, doc)
+            base = current if assessment is None else replace(
+                assessment, id=doc_id, created_at=current.created_at)
+            new = synced(base, new_esc)
+            new_doc = stored_doc(new, doc_id)
+            del new_doc["id"]
+            cur.execute(
+                "UPDATE triage.escalations SET version = version + 1, updated_at = now(), "
+                "doc = %s, account = %s, decision = %s, total = %s, issue_type = %s, "
+                "status = %s, facts = %s WHERE id = %s",
+                (Jsonb(new_doc), new.account, new_doc["decision"], new_doc["total"],
+                 new_doc["issue_type"], new_esc.status.value, Jsonb(timeline_facts(new_esc)),
+                 doc_id))
+            cur.execute("INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
+                        "VALUES (%s, %s, %s, %s, %s, %s)",
+                        (doc_id, team, event.at, event.kind.value, event.text,
+                         Jsonb(dict(event.data))))
+            return new_esc
 
         return self._run(fn)
 
     def append_event(self, doc_id: int, kind: str, text: str = "",
                      data: dict[str, Any] | None = None, at: datetime | None = None,
-                     expected_version: int | None = None, status: str | None = None,
+                     expected_version: int | None = None,
                      assessment: Assessment | None = None) -> int:
-        """Add one event to an escalation this member owns; returns its new version.
-
-        ``expected_version``: the version the caller read (StaleEditError if it moved on);
-        ``status``/``assessment``: the escalation's new status and document, if the event
-        changes them (a re-score replaces the scores; the timeline keeps the old ones)."""
+        """:meth:`append` from its parts; returns the escalation's new version."""
         if kind not in EVENT_KINDS:
             raise TeamServerError(f"unknown event kind {kind!r}")
-
-        def change(a: Assessment) -> tuple[Assessment | None, str | None]:
-            return (replace(assessment, id=doc_id) if assessment else None), status
-
-        return self._modify(doc_id, change, kind, text, data or {}, at, expected_version)[1]
+        event = Event(at=_utc(at or datetime.now(timezone.utc)), kind=kind, text=text,
+                      data=data or {})
+        return len(self.append(doc_id, event, expect=expected_version,
+                               assessment=assessment).events)
 
     def resolve(self, doc_id: int, satisfaction: int, note: str = "",
                 now: datetime | None = None, expected_version: int | None = None) -> Assessment:
-        """Resolved, with the customer's satisfaction (1-5)."""
+        """Resolved, with the customer's satisfaction (1-5): a ``resolved`` event."""
         if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) \
                 or not 1 <= satisfaction <= 5:
             raise TeamServerError(f"satisfaction must be 1-5, got {satisfaction!r}")
         when = _utc(now or datetime.now(timezone.utc))
+        a = self.get(doc_id)
+        if a.resolved_at is not None:
+            raise TeamServerError(
+                f"escalation {doc_id} was already resolved on "
+                f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})")
+        self.append(doc_id, resolve_event(when, satisfaction, note), expect=expected_version)
+        return self.get(doc_id)
 
-        def change(a: Assessment) -> tuple[Assessment, str]:
-            if a.resolved_at is not None:
-                raise TeamServerError(
-                    f"escalation {doc_id} was already resolved on "
-                    f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})")
-            return replace(a, resolved_at=when, satisfaction=satisfaction,
-                           resolution_note=note), "resolved"
-
-        return self._modify(doc_id, change, "resolved", note, {"satisfaction": satisfaction},
-                            when, expected_version)[0]
-
-    def checkin(self, doc_id: int, now: datetime | None = None,
-                expected_version: int | None = None, note: str = "") -> Assessment:
-        """The post-escalation check-in is done: the escalation is closed."""
+    def checkin(self, doc_id: int, now: datetime | None = None, note: str = "",
+                expected_version: int | None = None) -> Assessment:
+        """The post-escalation check-in is done: a ``checked-in`` event closes it (no
+        change if it already is)."""
         when = _utc(now or datetime.now(timezone.utc))
-
-        def change(a: Assessment) -> tuple[Assessment | None, str | None]:
-            if a.resolved_at is None:
-                raise TeamServerError(
-                    f"escalation {doc_id} is not resolved yet: the check-in follows the "
-                    f"resolution (triage resolve {doc_id} --satisfaction N)")
-            if not Decision(a.decision).escalates:
-                raise TeamServerError(f"escalation {doc_id} was handled without escalating: "
-                                      "no post-escalation check-in is due")
-            if a.checkin_done_at is not None:
-                raise _Unchanged
-            return replace(a, checkin_done_at=when), "closed"
-
-        try:
-            return self._modify(doc_id, change, "checked-in", note, {}, when, expected_version)[0]
-        except _Unchanged:
-            return self.get(doc_id)
-
-    def _modify(self, doc_id: int,
-                change: Callable[[Assessment], tuple[Assessment | None, str | None]],
-                kind: str, text: str, data: dict[str, Any], at: datetime | None,
-                expected_version: int | None) -> tuple[Assessment, int]:
-        """Lock the row, check owner and version, apply ``change``, bump the version and
-        append the event, in one transaction."""
-        from psycopg.types.json import Jsonb
-
-        when = _utc(at or datetime.now(timezone.utc))
-
-        def fn(cur: Any) -> tuple[Assessment, int]:
-            row = cur.execute(
-                "SELECT version, team, doc FROM triage.escalations "
-                "WHERE id = %s AND owner = current_user FOR UPDATE", (doc_id,)).fetchone()
-            if row is None:
-                raise self._not_changeable(cur, doc_id)
-            version, team, doc = row
-            if expected_version is not None and version != expected_version:
-                raise StaleEditError(
-                    f"escalation {doc_id} changed since you read it (version {expected_version}, "
-                    f"now {version}): reload it and try again; nothing was saved")
-            current = _assessment(doc_id, doc)
-            new, status = change(current)
-            sets, params = ["version = version + 1", "updated_at = now()"], []
-            if new is not None:
-                new_doc = stored_doc(replace(new, id=doc_id), doc_id)
-                del new_doc["id"]
-                sets += ["doc = %s", "account = %s", "decision = %s", "total = %s",
-                         "issue_type = %s"]
-                params += [Jsonb(new_doc), new.account, new_doc["decision"], new_doc["total"],
-                           new_doc["issue_type"]]
-                current = replace(new, id=doc_id)
-            if status is not None:
-                sets.append("status = %s")
-                params.append(status)
-            version = cur.execute(
-                f"UPDATE triage.escalations SET {', '.join(sets)} WHERE id = %s RETURNING version",
-                (*params, doc_id)).fetchone()[0]
-            cur.execute("INSERT INTO triage.events (escalation_id, team, at, kind, text, data) "
-                        "VALUES (%s, %s, %s, %s, %s, %s)",
-                        (doc_id, team, when, kind, text, Jsonb(data)))
-            return current, version
-
-        return self._run(fn)
+        a, esc = self.get(doc_id), self.escalation(doc_id)
+        if esc.status is Status.CLOSED:
+            return a
+        if a.resolved_at is None:
+            raise TeamServerError(
+                f"escalation {doc_id} is not resolved yet: the check-in follows the "
+                f"resolution (triage resolve {doc_id} --satisfaction N)")
+        if esc.state.escalated_at is None:
+            raise TeamServerError(f"escalation {doc_id} was handled without escalating: "
+                                  "no post-escalation check-in is due")
+        self.append(doc_id, checkin_event(when, note), expect=expected_version)
+        return self.get(doc_id)
 
     def delete(self, doc_id: int) -> None:
         """Remove one of this member's own escalations (its timeline goes with it)."""
@@ -459,8 +620,13 @@ class TeamStore:
         return NotYoursError(f"escalation {doc_id} belongs to {row[0]}: only they can change it")
 
 
-class _Unchanged(Exception):
-    pass
+def origin_key(a: Assessment) -> str:
+    """Where a pushed record came from: its local id, creation time and account (the
+    same record pushed from any copy of the file is the same origin)."""
+    import hashlib
+
+    key = f"{a.id}|{_utc(a.created_at).isoformat()}|{a.account}"
+    return "local:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _assessment(doc_id: int, doc: dict[str, Any]) -> Assessment:
