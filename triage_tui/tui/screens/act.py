@@ -167,7 +167,7 @@ class EventDialog(_Dialog):
 
     BINDINGS = [
         *_Dialog.BINDINGS,
-        Binding("ctrl+y", "copy", "Copy", id="act.copy"),
+        Binding("ctrl+y", "copy", "Copy", id="act.copy", priority=True),  # not TextArea's redo
     ]
 
     def on_mount(self) -> None:
