@@ -6,11 +6,11 @@ import argparse
 import json
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
-from .config import load_settings
+from .config import current_time, load_settings
 from .domain.engine import account_value_reason, assess, suggest_account_value
 from .domain.models import Assessment, Draft, Rationale, Scores
 from .domain.parse import (
@@ -22,6 +22,7 @@ from .domain.parse import (
     parse_score,
 )
 from .domain.rubric import (
+    BAND_BY_DECISION,
     DIMENSIONS,
     REVIEW_NAME,
     REVIEW_PERIOD_DAYS,
@@ -39,15 +40,21 @@ from .export import ExportError, check_target, write_brief
 from .paths import db_path
 from .reports import (
     cell,
+    due_lines,
+    escalation_lines,
+    escalation_review_lines,
     followup_lines,
     history_lines,
-    lifecycle_lines,
     local_time,
     review_lines,
+    span,
+    status_word,
     summary_lines,
+    timeline_lines,
 )
 
 if TYPE_CHECKING:
+    from .domain.escalation import Escalation
     from .storage import HistoryStore
 
 PROG = "triage"
@@ -173,6 +180,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_resolve)
 
+    p = sub.add_parser("due", parents=[db], help="what needs you now, most urgent first")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--exit-code", action="store_true",
+                   help="exit 1 if anything is overdue (for cron, a prompt, a status line)")
+    p.set_defaults(func=cmd_due)
+
+    p = sub.add_parser("ack", parents=[db], help="the routed team acknowledged the escalation")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--note", default="", metavar="T", help="who acknowledged, what they said")
+    p.set_defaults(func=cmd_ack)
+
+    p = sub.add_parser("update", parents=[db],
+                       help="log the customer update you sent (or --draft one)")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--text", default=None, metavar="T", help="what you told the customer")
+    p.add_argument("--next", type=_date, metavar="YYYY-MM-DD",
+                   help="the day you promised the next update (default: by the cadence)")
+    p.add_argument("--draft", action="store_true",
+                   help="print a drafted customer update instead (nothing is logged)")
+    p.set_defaults(func=cmd_update)
+
+    p = sub.add_parser("note", parents=[db], help="an internal progress note")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--text", required=True, metavar="T")
+    p.set_defaults(func=cmd_note)
+
+    p = sub.add_parser("rescore", parents=[db], help="re-assess an escalation in place")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--reason", required=True, metavar="T", help="what changed")
+    p.add_argument("--impact", type=_score, help="customer impact 1-5")
+    p.add_argument("--value", type=_score, help="account value 1-5")
+    p.add_argument("--time", type=_score, help="time sensitivity 1-5")
+    p.add_argument("--capability", type=_score, help="CSM capability 1-5")
+    p.add_argument("--type", choices=[t.value for t in IssueType], metavar="TYPE",
+                   help="issue type: " + ", ".join(t.value for t in IssueType))
+    p.add_argument("--signal", action="append", default=None, metavar="S",
+                   choices=[s.value for s in Signal],
+                   help="escalation signal (repeatable; replaces the recorded ones): "
+                   + ", ".join(s.value for s in Signal))
+    p.add_argument("--manager-surprised", action="store_true",
+                   help="your manager would be surprised to hear this from the customer")
+    p.add_argument("--json", action="store_true", help="print JSON (as show --json)")
+    p.set_defaults(func=cmd_rescore)
+
+    p = sub.add_parser("deescalate", parents=[db], help="back to handling it yourself")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--reason", required=True, metavar="T")
+    p.set_defaults(func=cmd_deescalate)
+
+    p = sub.add_parser("timeline", parents=[db], help="every event of an escalation, oldest first")
+    p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_timeline)
+
     p = sub.add_parser("followups", parents=[db],
                        help="resolved escalations whose 48-hour check-in is not done")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -181,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("checkin", parents=[db],
                        help="mark the post-escalation check-in with the customer done")
     p.add_argument("id", type=_record_id, metavar="ID")
+    p.add_argument("--note", default="", metavar="T", help="what the customer said")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_checkin)
 
@@ -223,14 +285,24 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def _previous(args: argparse.Namespace, a: Assessment) -> Any:
+    """The verdict before the last re-score of a saved assessment (for the brief), or None."""
+    if a.id is None:
+        return None
+    from .domain.escalation import previous_verdict
+
+    return previous_verdict(_store(args).escalation(a.id))
+
+
 def export_brief(
-    a: Assessment, target: str, settings: Settings, *, stdout_ok: bool = True
+    a: Assessment, target: str, settings: Settings, *, stdout_ok: bool = True,
+    previous: Any = None,
 ) -> Path | None:
     """Render and write the brief; `-` prints it. Returns the path written, if any."""
     from .domain.brief import render_brief
 
     try:
-        text = render_brief(a, settings)
+        text = render_brief(a, settings, previous=previous)
     except Exception as exc:  # a user template can fail in many ways
         raise CliError(f"cannot render the brief template: {exc}") from None
     if target == "-":
@@ -267,8 +339,8 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
     ]
     if missing:
         raise CliError(f"missing score: {', '.join(missing)} (each 1-5)")
-    now = datetime.now(timezone.utc)
-    if args.open_since and args.open_since > now.astimezone().date():
+    now = current_time()
+    if args.open_since and args.open_since > now.date():
         raise CliError(f"--open-since {args.open_since} is in the future")
     draft = Draft(
         account=account,
@@ -314,6 +386,7 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
             print(f"brief written to {exported}")
         if args.save:
             print(f"saved as #{a.id} in {args.db}")
+            print("\n".join(escalation_lines(_store(args).escalation(a.id or 0), now, settings)[:2]))
     elif args.save:
         print(f"saved as #{a.id} in {args.db}", file=sys.stderr)
     return 0
@@ -332,31 +405,46 @@ def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(args)
     items = store.query(account=args.account, decision=args.decision, limit=args.limit)
+    escalations = {a.id: store.escalation(a.id or 0) for a in items}
+    now = current_time()
     if args.json:
-        _print_json([a.to_json() for a in items])
+        _print_json([{**a.to_json(), "status": escalations[a.id].status.value} for a in items])
         return 0
     total = store.count()
     if not items:
         what = "no assessment matches" if (args.account or args.decision) else "no assessments yet"
         print(f"{what} in {args.db}")
         return 0
-    print("\n".join(history_lines(items, datetime.now(timezone.utc))))
+    statuses = {i: status_word(esc, now, settings) for i, esc in escalations.items()}
+    print("\n".join(history_lines(items, now, statuses)))
     print(f"{len(items)} of {total} in {args.db}, newest first")
     return 0
 
 
+def _show_json(a: Assessment, esc: Escalation, now: datetime, settings: Settings
+               ) -> dict[str, Any]:
+    from .domain.escalation import show_fields
+
+    return {**a.to_json(), **show_fields(esc, now, settings)}
+
+
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    a = _store(args).get(args.id)
+    from .domain.escalation import previous_verdict
+
+    store = _store(args)
+    a, esc = store.get(args.id), store.escalation(args.id)
+    now = current_time()
     if args.json:
-        _print_json(a.to_json())
+        _print_json(_show_json(a, esc, now, settings))
         return 0
     from .domain.brief import render_brief
 
     try:
-        brief = render_brief(a, settings)
+        brief = render_brief(a, settings, previous=previous_verdict(esc))
     except Exception as exc:  # a user template can fail in many ways
         raise CliError(f"cannot render the brief template: {exc}") from None
-    lines = summary_lines(a) + lifecycle_lines(a, datetime.now(timezone.utc))
+    lines = summary_lines(a) + [f"  saved: {local_time(a.created_at)}"]
+    lines += escalation_lines(esc, now, settings)
     print("\n".join(lines))
     print()
     sys.stdout.write(brief)
@@ -365,26 +453,32 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     a = _store(args).get(args.id)
-    written = export_brief(a, args.target, settings)
+    written = export_brief(a, args.target, settings, previous=_previous(args, a))
     if written is not None:
         print(f"brief written to {written}")
     return 0
 
 
 def cmd_resolve(args: argparse.Namespace, settings: Settings) -> int:
-    a = _store(args).resolve(args.id, args.satisfaction, args.note, datetime.now(timezone.utc))
+    store = _store(args)
+    now = current_time()
+    a = store.resolve(args.id, args.satisfaction, args.note, now)
     if args.json:
-        _print_json(a.to_json())
+        _print_json(_show_json(a, store.escalation(args.id), now, settings))
         return 0
     print(f"#{a.id} {cell(a.account)} resolved, satisfaction {a.satisfaction}/5")
-    if a.checkin_due_at is not None:
-        print(f"post-escalation check-in with the customer due by {local_time(a.checkin_due_at)}; "
+    esc = store.escalation(args.id)
+    from .domain.escalation import clocks
+
+    due = clocks(esc, now, settings).checkin_due
+    if due is not None:
+        print(f"post-escalation check-in with the customer due by {local_time(due)}; "
               f"when done: triage checkin {a.id}")
     return 0
 
 
 def cmd_followups(args: argparse.Namespace, settings: Settings) -> int:
-    now = datetime.now(timezone.utc)
+    now = current_time()
     items = _store(args).followups()
     if args.json:
         _print_json([{**a.to_json(), "checkin_overdue": a.followup_overdue(now)} for a in items])
@@ -400,9 +494,10 @@ def cmd_followups(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(args)
     before = store.get(args.id)
-    a = store.checkin(args.id, datetime.now(timezone.utc))
+    now = current_time()
+    a = store.checkin(args.id, now, args.note)
     if args.json:
-        _print_json(a.to_json())
+        _print_json(_show_json(a, store.escalation(args.id), now, settings))
     elif before.checkin_done_at is not None:
         print(f"#{a.id} {cell(a.account)}: check-in already done {local_time(a.checkin_done_at)}")
     else:
@@ -414,14 +509,144 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.review import build_review
     from .readmodel import row_from_doc
 
-    now = datetime.now(timezone.utc)
+    from .domain.review import build_escalation_review
+
+    now = current_time()
+    store = _store(args)
+    days = None if args.all else args.days
     # Plain documents, one at a time: no pydantic per record, no second copy of the history.
-    rows = [row_from_doc(doc) for doc in _store(args).each_document()]
-    review = build_review(rows, now, None if args.all else args.days)
+    rows = [row_from_doc(doc) for doc in store.each_document()]
+    review = build_review(rows, now, days)
+    since = None if days is None else now - timedelta(days=days)
+    lifecycle = build_escalation_review(store.escalations(since=since), now, settings, days)
     if args.json:
-        _print_json(review.to_dict(json_safe=True))
+        _print_json({**review.to_dict(json_safe=True),
+                     "lifecycle": lifecycle.to_dict(json_safe=True)})
     else:
-        print("\n".join(review_lines(review)))
+        lines = review_lines(review)
+        if review.assessments:
+            lines += escalation_review_lines(lifecycle)
+        print("\n".join(lines))
+    return 0
+
+
+# ----------------------------------------------------------------------------- escalations
+
+
+def cmd_due(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.escalation import due_items
+
+    now = current_time()
+    items = due_items(_store(args).escalations(include_closed=False), now, settings)
+    overdue = sum(i.overdue for i in items)
+    if args.json:
+        _print_json([i.to_json() for i in items])
+    elif not items:
+        print("nothing due: every escalation is on time")
+    else:
+        print("\n".join(due_lines(items, now)))
+        print(f"{plural(len(items), 'item')}, {overdue} overdue, most urgent first")
+    return 1 if args.exit_code and overdue else 0
+
+
+def _after(esc: Escalation, now: datetime, settings: Settings, done: str) -> None:
+    """What a change did, then the status and what is due next."""
+    print(f"#{esc.id} {cell(esc.account)}: {done}")
+    print("\n".join(escalation_lines(esc, now, settings)[:2]))
+
+
+def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.escalation import ack_event
+
+    now = current_time()
+    esc = _store(args).append(args.id, ack_event(now, args.note))
+    ack_from = esc.state.ack_from or now
+    _after(esc, now, settings, f"acknowledged after {span(now - ack_from)}")
+    return 0
+
+
+def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.escalation import render_customer_update, update_event
+
+    store = _store(args)
+    now = current_time()
+    if args.draft:
+        if args.text is not None or args.next is not None:
+            raise CliError("--draft prints a draft and logs nothing: "
+                           "log the update you sent with --text T [--next YYYY-MM-DD]")
+        a, esc = store.get(args.id), store.escalation(args.id)
+        try:
+            text = render_customer_update(a, esc, now, settings)
+        except TriageError:
+            raise
+        except Exception as exc:  # a user template can fail in many ways
+            raise CliError(f"cannot render the customer update template: {exc}") from None
+        sys.stdout.write(text)
+        return 0
+    if args.text is None or not args.text.strip():
+        raise CliError("update needs --text T (what you told the customer), or --draft")
+    esc = store.append(args.id, update_event(now, args.text, args.next))
+    _after(esc, now, settings, "customer update logged")
+    return 0
+
+
+def cmd_note(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.escalation import note_event
+
+    now = current_time()
+    esc = _store(args).append(args.id, note_event(now, args.text))
+    _after(esc, now, settings, "note added")
+    return 0
+
+
+def cmd_rescore(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.escalation import reassess, rescore_event
+
+    store = _store(args)
+    now = current_time()
+    a, esc = store.get(args.id), store.escalation(args.id)
+    given = {Dimension.CUSTOMER_IMPACT: args.impact, Dimension.ACCOUNT_VALUE: args.value,
+             Dimension.TIME_SENSITIVITY: args.time, Dimension.CSM_CAPABILITY: args.capability}
+    new = reassess(
+        a, now, settings,
+        scores={d: v for d, v in given.items() if v is not None},
+        issue_type=IssueType(args.type) if args.type else None,
+        signals=args.signal,
+        manager_surprised=True if args.manager_surprised else None,
+    )
+    after = store.append(args.id, rescore_event(now, args.reason, a, new),
+                         expect=len(esc.events), assessment=new)
+    if args.json:
+        _print_json(_show_json(store.get(args.id), after, now, settings))
+        return 0
+    moved = ("moved up a band" if new.decision.rank > a.decision.rank else
+             "moved down a band" if new.decision.rank < a.decision.rank else "same band")
+    _after(after, now, settings,
+           f"re-scored {a.total}/20 → {new.total}/20, "
+           f"{BAND_BY_DECISION[new.decision].label.lower()} ({moved})")
+    return 0
+
+
+def cmd_deescalate(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.escalation import deescalate_event
+
+    now = current_time()
+    esc = _store(args).append(args.id, deescalate_event(now, args.reason))
+    _after(esc, now, settings, "de-escalated: back to handling it yourself")
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    from .domain.escalation import timeline_json
+
+    esc = _store(args).escalation(args.id)
+    if args.json:
+        _print_json(timeline_json(esc))
+        return 0
+    now = current_time()
+    print(f"#{esc.id} {cell(esc.account)}: {esc.status.value}, "
+          f"{plural(len(esc.events), 'event')}, oldest first")
+    print("\n".join(timeline_lines(esc, now)))
     return 0
 
 
@@ -453,7 +678,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             f"{path} already has {plural(store.count(), 'assessment')}: use --force to replace them "
             "(the old file is kept, renamed)"
         )
-    items = demo_assessments(args.count or DEFAULT_COUNT, datetime.now(timezone.utc),
+    items = demo_assessments(args.count or DEFAULT_COUNT, current_time(),
                              DEFAULT_SEED if args.seed is None else args.seed)
     store.add_many(items)
     if kept is not None:
@@ -471,7 +696,7 @@ def fill_demo(path: Path) -> None:
 
     store = HistoryStore(path)
     if not store.exists():
-        store.add_many(demo_assessments(DEFAULT_COUNT, datetime.now(timezone.utc), DEFAULT_SEED))
+        store.add_many(demo_assessments(DEFAULT_COUNT, current_time(), DEFAULT_SEED))
 
 
 # ----------------------------------------------------------------------------- entry

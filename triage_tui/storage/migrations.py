@@ -19,6 +19,12 @@ messages, why / what-if and the lifecycle.
 Version 3 is :class:`triage_tui.domain.models.Assessment`: the route also lists its teams
 (``route.teams``; a version 2 route "A + B" named the two teams A and B), and the
 deadline the app suggests for the decision is kept (``suggested_by``).
+
+Version 4 (escalations that live) keeps each record's append-only timeline in ``events``
+(see :mod:`triage_tui.domain.escalation`) and, first in the record, its ``status`` folded
+from that timeline (a marker the store reads on the raw bytes to skip closed escalations).
+A version 3 record gets the events its lifecycle implies: created; resolved with its
+satisfaction and note; checked in (closed).
 """
 
 from __future__ import annotations
@@ -124,8 +130,26 @@ def _v2_to_v3(doc: Doc) -> Doc:
     return {**doc, "route": route, "suggested_by": suggested, "schema_version": 3}
 
 
+def _v3_to_v4(doc: Doc) -> Doc:
+    from ..domain.escalation import EscalationError, fold, legacy_events, Event
+
+    try:
+        events = legacy_events(doc)
+        status = fold(Event.from_json(e) for e in events).status
+    except (EscalationError, KeyError, TypeError, ValueError) as exc:
+        raise MigrationError(f"cannot upgrade a version 3 record: {exc}") from None
+    return with_status({**doc, "events": events, "schema_version": 4}, status.value)
+
+
+def with_status(doc: Doc, status: str) -> Doc:
+    """``doc`` with its ``status`` marker as the first key (the store tests it on bytes)."""
+    out: Doc = {"status": status}
+    out.update((k, v) for k, v in doc.items() if k != "status")
+    return out
+
+
 # from-version → step to the next version
-MIGRATIONS: dict[int, Callable[[Doc], Doc]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Doc], Doc]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def doc_version(doc: Doc) -> int | None:
