@@ -18,6 +18,7 @@ the event through the store. The screen says which escalation the keys act on
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -328,34 +329,23 @@ class EscalationActions:
     def escalation_changed(self, record_id: int) -> None:
         raise NotImplementedError
 
-    def action_act(self, name: str) -> None:
+    async def action_act(self, name: str) -> None:
+        """Read the escalation (in a thread) and open the dialog — awaited, so keys typed
+        right after the action key ("v 4 tab note enter" from a script or a fast typist)
+        reach the dialog, not the screen under it."""
         target = self.acting_on()
         if target is None:
             self.notify("Nothing selected.", severity="warning")  # type: ignore[attr-defined]
             return
-        self._open_dialog(target[0], name)
-
-    @work(thread=True, exclusive=True, group="escalation-act")
-    def _open_dialog(self, record_id: int, name: str) -> None:
+        record_id = target[0]
         app = self.app
         action = ACTIONS[name]
         now = app.now()
         try:
-            a, esc = load_escalation(app.store(), record_id)
-            why = refused(esc, action.kind)
-            if why is not None:
-                raise EscalationError(why)
-            draft = ""
-            if action.kind is EventKind.UPDATE:
-                from ...domain.escalation import render_customer_update
-
-                try:
-                    draft = render_customer_update(a, esc, now, app.settings)
-                except Exception as exc:  # a user template can fail in many ways
-                    draft = f"(cannot draft the update: {exc})"
+            a, esc, draft = await asyncio.to_thread(self._prepare, record_id, action, now)
         except Exception as exc:  # StoreError / EscalationError: one line
-            app.call_from_thread(self.notify, inert(str(exc)), title=action.label,  # type: ignore[attr-defined]
-                                 severity="warning", markup=False)
+            self.notify(inert(str(exc)), title=action.label,  # type: ignore[attr-defined]
+                        severity="warning", markup=False)
             return
         heading = f"#{record_id} {a.account}"
         if action.kind is EventKind.RESCORED:
@@ -383,7 +373,26 @@ class EscalationActions:
             else:
                 self._append(record_id, a.account, action, esc, result, None)
 
-        app.call_from_thread(app.push_screen, dialog, done)
+        await app.push_screen(dialog, callback=done)
+
+    def _prepare(self, record_id: int, action: Action, now: datetime
+                 ) -> tuple[Assessment, Escalation, str]:
+        """(in a thread) The stored assessment, its escalation, and for an update the
+        drafted customer update; EscalationError when the status refuses the action."""
+        app = self.app
+        a, esc = load_escalation(app.store(), record_id)
+        why = refused(esc, action.kind)
+        if why is not None:
+            raise EscalationError(why)
+        draft = ""
+        if action.kind is EventKind.UPDATE:
+            from ...domain.escalation import render_customer_update
+
+            try:
+                draft = render_customer_update(a, esc, now, app.settings)
+            except Exception as exc:  # a user template can fail in many ways
+                draft = f"(cannot draft the update: {exc})"
+        return a, esc, draft
 
     @work(thread=True, exclusive=True, group="escalation-append")
     def _append(self, record_id: int, account: str, action: Action, read: Escalation,
