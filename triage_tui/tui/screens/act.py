@@ -78,7 +78,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
 )}
 
 ACTION_BINDINGS = [
-    Binding(a.key, f"act('{a.name}')", a.label, id=f"escalation.{a.name}") for a in ACTIONS.values()
+    # de-escalating is no answer to a due item: in help and the palette, not the footer
+    Binding(a.key, f"act('{a.name}')", a.label, id=f"escalation.{a.name}",
+            show=a.name != "deescalate")
+    for a in ACTIONS.values()
 ]
 
 
@@ -142,12 +145,13 @@ class EventDialog(_Dialog):
         return self.act.kind in (EventKind.UPDATE, EventKind.NOTE, EventKind.DE_ESCALATED)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog act"):
+        update = self.act.kind is EventKind.UPDATE
+        with Vertical(id="dialog", classes="dialog act -update" if update else "dialog act"):
             yield Label(Content(inert(f"{self.act.verb} · {self.heading}")),
                         classes="dialog-title")
-            if self.act.kind is EventKind.UPDATE:
-                yield Static("The drafted update: edit it, ctrl+y copies it, ctrl+s logs it "
-                             "as sent.", classes="hint")
+            if update:
+                yield Static("The drafted update: edit it · ctrl+y copy · ctrl+s log it as sent",
+                             classes="hint")
                 yield TextArea(self.draft, id="event-text", soft_wrap=True)
                 with Horizontal(classes="date-row"):
                     yield Label("Next update on", classes="inline-label")
