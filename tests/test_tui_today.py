@@ -484,3 +484,22 @@ async def test_triage_now_is_the_tuis_time(history, monkeypatch: pytest.MonkeyPa
         await pilot.press(*"frozen", "enter")
         await wait_for(pilot, lambda: last_event(store, 1).kind is EventKind.NOTE)
     assert last_event(store, 1).at == NOW  # stamped with TRIAGE_NOW, not the wall clock
+
+
+@asynctest
+async def test_history_shows_the_escalation_status(history) -> None:
+    path, store = history
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_today(pilot)
+        await select(pilot, screen, 1, DueKind.ACK_OVERDUE)
+        await pilot.press("a")
+        await wait_dialog(pilot, "EventDialog")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: last_event(store, 1).kind is EventKind.ACKNOWLEDGED)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: getattr(app.screen, "complete", False))
+        await pilot.pause()
+        statuses = {r.id: r.status for r in app.screen.rows()}
+    assert statuses == {1: "acknowledged", 2: "open", 3: "resolved", 4: "acknowledged",
+                        5: "closed"}

@@ -118,6 +118,11 @@ class _Dialog(ModalScreen["Any"]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="act.cancel"),
         Binding("ctrl+s", "submit", "Save", id="act.submit"),
+        # priority: the focus moves at once (a date typed right after tab lands in the
+        # date field, not in the draft)
+        Binding("tab", "app.focus_next", "Next", show=False, priority=True, id="act.next"),
+        Binding("shift+tab", "app.focus_previous", "Previous", show=False, priority=True,
+                id="act.previous"),
     ]
 
     def _error(self, message: str) -> None:

@@ -146,9 +146,10 @@ class DetailScreen(EscalationActions, Screen[None]):
     def _refresh_view(self) -> None:
         a = self.assessment
         band = BAND_BY_DECISION[a.decision]
+        status = self.escalation.status.value if self.escalation is not None else "…"
         self.query_one("#detail-title", Static).update(
             f"#{a.id} [b]{escape(a.account)}[/b]  {a.created_at.astimezone():%Y-%m-%d}  "
-            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {a.status}"
+            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {status}"
         )
         self.query_one("#lifecycle", Static).update(self._lifecycle())
         self.query_one("#timeline", Static).update(self._timeline())
@@ -225,7 +226,7 @@ class DetailScreen(EscalationActions, Screen[None]):
         self._refresh_view()
         if self._announce:
             self._announce = False
-            announce(self, lambda: AssessmentChanged(a))
+            announce(self, lambda: AssessmentChanged(a, esc.status.value))
 
     # ----------------------------------------------------------------- same account, again
 

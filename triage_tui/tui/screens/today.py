@@ -133,6 +133,7 @@ class TodayScreen(EscalationActions, Screen[None]):
         table = self.query_one(DataTable)
         current = self.current()
         keep = (current.id, current.kind) if current else None
+        old_row = table.cursor_row
         overdue = sum(1 for i in items if i.overdue)
         when = f"{now:%a %d %b %Y %H:%M}" if now else ""
         summary = self.query_one("#today-summary", Static)
@@ -153,7 +154,8 @@ class TodayScreen(EscalationActions, Screen[None]):
         table.add_column("What", key="what")
         table.add_column("When", key="when")
         table.add_column("Key", key="key")
-        cursor = 0
+        # the same item if it is still due, else the row that took its place
+        cursor = max(min(old_row, len(items) - 1), 0)
         for n, item in enumerate(items):
             action = ACTIONS[item.action]
             style = late if item.overdue else soon

@@ -47,10 +47,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("total", "Total", 5, right=True),
     Column("decision", "Decision", 14),
     Column("type", "Type", 18, min_width=9, flex=True),
-    Column("status", "Status", 8),
+    Column("status", "Status", 12, min_width=9, flex=True),  # "acknowledged", "de-escalated"
     Column("followup", "Follow-up", 11),
 )
 GAP = 1
+# The escalation statuses that need more than 9 cells, for a narrow table.
+STATUS_TINY = {"acknowledged": "acked", "de-escalated": "de-esc."}
 
 
 def layout(width: int, columns: Sequence[Column] = COLUMNS) -> list[tuple[Column, int]]:
@@ -349,7 +351,8 @@ class HistoryTable(ScrollView, can_focus=True):
             "total": (str(row.total), None),
             "decision": ("● " + DECISION_SHORT[row.decision], row.decision.value),
             "type": ((TYPE_TINY if narrow else TYPE_SHORT)[row.issue_type], "muted"),
-            "status": (row.status, None if row.resolved_at is None else "muted"),
+            "status": ((STATUS_TINY.get(row.status, row.status) if narrow else row.status),
+                       "muted" if row.status in ("resolved", "closed") else None),
             "followup": followup,
         }
 
