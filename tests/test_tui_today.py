@@ -503,3 +503,20 @@ async def test_history_shows_the_escalation_status(history) -> None:
         statuses = {r.id: r.status for r in app.screen.rows()}
     assert statuses == {1: "acknowledged", 2: "open", 3: "resolved", 4: "acknowledged",
                         5: "closed"}
+
+
+@asynctest
+async def test_a_long_list_shows_the_most_urgent_and_says_so(history, monkeypatch) -> None:
+    from textual.widgets import DataTable
+
+    from triage_tui.tui.screens import today
+
+    monkeypatch.setattr(today, "MAX_ROWS", 2)
+    path, store = history
+    app = app_for(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_today(pilot)
+        assert screen.query_one(DataTable).row_count == 2
+        assert [c[0] for c in cells(screen)] == [f"#{i.id}" for i in expected_due(store)[:2]]
+        assert "the 2 most urgent shown" in str(screen.query_one("#today-summary").render())
+        assert app.overdue == sum(1 for i in expected_due(store) if i.overdue)  # all counted

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from ..app import TriageApp
 
 REFRESH_SECONDS = 60.0
+# Rows shown at most: the most urgent first. A history where thousands are overdue at
+# once shows the first ones and says how many more there are (a table of 10 000 rows
+# takes seconds to build and nobody works through it from the bottom).
+MAX_ROWS = 500
 
 
 def load_due(store: Any, now: datetime, settings: Any) -> list[DueItem]:
@@ -140,7 +144,9 @@ class TodayScreen(EscalationActions, Screen[None]):
         if not items:
             summary.update(f"Nothing needs you now ({when}).")
         else:
-            summary.update(f"{overdue} overdue · {len(items) - overdue} due · as of {when}")
+            more = (f" · the {MAX_ROWS} most urgent shown" if len(items) > MAX_ROWS else "")
+            summary.update(f"{overdue} overdue · {len(items) - overdue} due · as of {when}{more}")
+        items = items[:MAX_ROWS]
         colors = self.app.theme_variables
         late, soon = f"bold {colors.get('error', 'red')}", colors.get("warning", "yellow")
         width = self.size.width or 80
