@@ -520,3 +520,31 @@ async def test_a_long_list_shows_the_most_urgent_and_says_so(history, monkeypatc
         assert [c[0] for c in cells(screen)] == [f"#{i.id}" for i in expected_due(store)[:2]]
         assert "the 2 most urgent shown" in str(screen.query_one("#today-summary").render())
         assert app.overdue == sum(1 for i in expected_due(store) if i.overdue)  # all counted
+
+
+# ----------------------------------------------------------------------------- refused (domain)
+
+
+@pytest.mark.parametrize("kind", [k for k in EventKind if k is not EventKind.CREATED])
+def test_refused_answers_what_apply_would(history, kind: EventKind) -> None:
+    """The screens offer an action only when the domain would take it: ``refused`` is None
+    exactly when ``apply`` accepts the event, else it is apply's own sentence."""
+    path, store = history
+    for esc in store.escalations():
+        a = store.get(esc.id)
+        event = {
+            EventKind.ACKNOWLEDGED: lambda: E.ack_event(NOW),
+            EventKind.UPDATE: lambda: E.update_event(NOW, "still on it"),
+            EventKind.NOTE: lambda: E.note_event(NOW, "progress"),
+            EventKind.RESCORED: lambda: E.rescore_event(NOW, "same facts", a, a),
+            EventKind.DE_ESCALATED: lambda: E.deescalate_event(NOW, "back to me"),
+            EventKind.RESOLVED: lambda: E.resolve_event(NOW, 4),
+            EventKind.CHECKED_IN: lambda: E.checkin_event(NOW),
+        }[kind]()
+        why = E.refused(esc, kind)
+        try:
+            esc.apply(event)
+        except E.EscalationError as exc:
+            assert why == str(exc), (esc.status, kind)
+        else:
+            assert why is None, (esc.status, kind)
