@@ -203,7 +203,10 @@ def test_triage_now_must_be_a_date_time(cli: Cli) -> None:
 
 def test_assess_save_starts_the_clock_at_triage_now(cli: Cli) -> None:
     cli.at("2026-03-02T08:00:00+01:00")
-    esc = save(cli, "Acme", "5 5 5 4", "executive-intervention")
+    saved = cli.json("assess", "--account", "Acme", "--impact", "5", "--value", "5", "--time",
+                     "5", "--capability", "4", "--type", "executive-intervention", "--save")
+    assert saved["status"] == "escalated" and [e["kind"] for e in saved["events"]] == ["created"]
+    esc = saved["id"]
     shown = cli.json("show", str(esc))
     assert shown["created_at"] == "2026-03-02T07:00:00+00:00"
     assert shown["status"] == "escalated"
@@ -252,8 +255,9 @@ def test_a_file_of_an_earlier_release_opens_with_every_record_and_its_events(
     assert json.loads(db_file.read_text().partition("\n")[0][len('{"_meta": {"1": '):-2])[
         "schema"] == 4
     assert store.escalation(1).status is Status.CLOSED
-    assert [e.id for e in store.escalations(include_closed=False)] == sorted(
-        i for i, s in status.items() if s != "closed")
+    # skipped: the closed ones and #3 (resolved, never escalated: nothing can fall due)
+    watched = [2, 4, 5] if name == "released-v2.json" else [2, 5, 6]
+    assert [e.id for e in store.escalations(include_closed=False)] == watched
 
 
 def test_a_schema_1_record_migrates_to_an_escalation(cli: Cli, db_file: Path) -> None:

@@ -4,8 +4,6 @@ appended under the lock, closed ones skipped on raw bytes, old files migrated.""
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,12 +14,11 @@ from triage_tui.domain.engine import assess
 from triage_tui.domain.escalation import EscalationError, EventKind, Status
 from triage_tui.domain.models import SCHEMA_VERSION, Assessment, Draft, Scores
 from triage_tui.storage import HistoryStore, StaleEditError, UnknownIdError
-from triage_tui.storage.store import CLOSED_PREFIX
+from triage_tui.storage.store import QUIET_PREFIX
 
 UTC = timezone.utc
 MON = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 H = timedelta(hours=1)
-DATA = Path(__file__).parent / "data"
 
 
 def make(account: str = "Acme", scores: tuple[int, int, int, int] = (4, 4, 4, 3),
@@ -44,7 +41,8 @@ def test_a_save_creates_the_escalation_with_its_status(store: HistoryStore) -> N
     assert [e.kind for e in esc.events] == [EventKind.CREATED]
     assert store.escalation(handled.id or 0).status is Status.OPEN
     doc = json.loads(store.path.read_text())["_default"]["1"]
-    assert list(doc)[0] == "status" and doc["status"] == "escalated"
+    assert list(doc)[:2] == ["watch", "status"] and doc["status"] == "escalated"
+    assert doc["watch"] is True
     assert doc["schema_version"] == SCHEMA_VERSION == 4
     with pytest.raises(UnknownIdError, match="#9"):
         store.escalation(9)
@@ -88,11 +86,14 @@ def test_a_rescore_replaces_the_assessment_and_keeps_its_place(store: HistorySto
 
 def test_closed_escalations_are_skipped_without_parsing(store: HistoryStore, monkeypatch) -> None:
     items = [make(f"A{i}", at=MON + i * H) for i in range(6)]
+    items.append(make("Handled", (1, 1, 1, 1), MON + 7 * H))
     saved = store.add_many(items)
     for a in saved[:4]:
         store.resolve(a.id or 0, 5, now=MON + 10 * H)
         store.checkin(a.id or 0, MON + 11 * H)
-    assert [e.id for e in store.escalations()] == [1, 2, 3, 4, 5, 6]
+    store.resolve(5, 5, now=MON + 10 * H)  # resolved: its check-in may still fall due
+    store.resolve(7, 5, now=MON + 10 * H)  # never escalated: nothing can fall due
+    assert [e.id for e in store.escalations()] == [1, 2, 3, 4, 5, 6, 7]
     fresh = HistoryStore(store.path)
     parsed: list[int] = []
     real = fresh._escalation
@@ -105,7 +106,8 @@ def test_closed_escalations_are_skipped_without_parsing(store: HistoryStore, mon
     monkeypatch.setattr(fresh, "_escalation", counting)
     assert [e.id for e in fresh.escalations(include_closed=False)] == [5, 6]
     assert parsed == [5, 6]
-    assert store.path.read_bytes().count(b'": ' + CLOSED_PREFIX) == 4
+    assert store.path.read_bytes().count(b'": ' + QUIET_PREFIX) == 5
+    assert [e.id for e in fresh.escalations(include_closed=False, since=MON + 5 * H)] == [6]
 
 
 def test_add_many_takes_timelines(store: HistoryStore) -> None:
@@ -118,3 +120,33 @@ def test_add_many_takes_timelines(store: HistoryStore) -> None:
 
     with pytest.raises(StoreError, match="time order"):
         store.add_many([a], [[E.created_event(a), E.ack_event(MON - H)]])
+
+
+def test_markers_that_lie_are_refolded_from_the_timeline(store: HistoryStore) -> None:
+    """A hand-edited record saying it is closed (watch false) while its timeline is open is
+    validated afresh (the file is not the noted one) and its markers folded again."""
+    store.add(make())
+    text = store.path.read_text()
+    assert '{"watch":true,"status":"escalated"' in text
+    store.path.write_text(text.replace('{"watch":true,"status":"escalated"',
+                                       '{"watch":false,"status":"closed"'))
+    fresh = HistoryStore(store.path)
+    assert [e.id for e in fresh.escalations(include_closed=False)] == [1]
+    assert fresh.escalation(1).status is Status.ESCALATED
+
+
+def test_a_record_without_a_valid_timeline_is_corrupt(store: HistoryStore) -> None:
+    from triage_tui.storage import CorruptStoreError
+
+    store.add(make())
+    doc = json.loads(store.path.read_text())
+    record = doc["_default"]["1"]
+    record["events"] = record["events"] + [{"at": "2025-01-01T00:00:00+00:00",
+                                            "kind": "acknowledged", "text": ""}]
+    store.path.write_text(json.dumps(doc))
+    with pytest.raises(CorruptStoreError, match="record 1 with an invalid timeline"):
+        HistoryStore(store.path).get(1)
+    del record["events"]
+    store.path.write_text(json.dumps(doc))
+    with pytest.raises(CorruptStoreError, match="without the field 'events'"):
+        HistoryStore(store.path).get(1)

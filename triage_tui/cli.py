@@ -377,6 +377,8 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
         raise
     if args.json:
         data = a.to_json()
+        if args.save:  # the escalation it starts: status, clocks, its created event
+            data = _show_json(a, _store(args).escalation(a.id or 0), now, settings)
         if exported is not None:
             data["exported_to"] = str(exported)
         _print_json(data)
@@ -507,17 +509,20 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.review import build_review
-    from .readmodel import row_from_doc
+    from .readmodel import load_review_rows, row_from_doc
 
     from .domain.review import build_escalation_review
 
     now = current_time()
     store = _store(args)
     days = None if args.all else args.days
-    # Plain documents, one at a time: no pydantic per record, no second copy of the history.
-    rows = [row_from_doc(doc) for doc in store.each_document()]
-    review = build_review(rows, now, days)
     since = None if days is None else now - timedelta(days=days)
+    if since is None:
+        # Plain documents, one at a time: no pydantic per record, no second copy of the history.
+        rows = [row_from_doc(doc) for doc in store.each_document()]
+    else:  # the period's records and the pending follow-ups only (the same review)
+        rows = load_review_rows(store, since)
+    review = build_review(rows, now, days)
     lifecycle = build_escalation_review(store.escalations(since=since), now, settings, days)
     if args.json:
         _print_json({**review.to_dict(json_safe=True),

@@ -99,23 +99,6 @@ def _status(a: Assessment, now: datetime) -> str:
     return a.status
 
 
-def lifecycle_lines(a: Assessment, now: datetime) -> list[str]:
-    lines = [f"  saved: {local_time(a.created_at)}"]
-    if a.resolved_at is None:
-        lines.append("  status: open")
-        return lines
-    lines.append(
-        f"  status: resolved {local_time(a.resolved_at)}, satisfaction {a.satisfaction}/5"
-        + (f" ({cell(a.resolution_note)})" if a.resolution_note else "")
-    )
-    if a.checkin_done_at is not None:
-        lines.append(f"  check-in: done {local_time(a.checkin_done_at)}")
-    elif a.checkin_due_at is not None:
-        state = "overdue since" if a.followup_overdue(now) else "due by"
-        lines.append(f"  check-in: {state} {local_time(a.checkin_due_at)} "
-                     f"(triage checkin {a.id} when done)")
-    return lines
-
 def history_lines(items: Sequence[Assessment], now: datetime,
                   statuses: dict[int | None, str] | None = None) -> list[str]:
     """The ``triage history`` table, one row per assessment (in the order given);

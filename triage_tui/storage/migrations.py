@@ -21,8 +21,9 @@ Version 3 is :class:`triage_tui.domain.models.Assessment`: the route also lists 
 deadline the app suggests for the decision is kept (``suggested_by``).
 
 Version 4 (escalations that live) keeps each record's append-only timeline in ``events``
-(see :mod:`triage_tui.domain.escalation`) and, first in the record, its ``status`` folded
-from that timeline (a marker the store reads on the raw bytes to skip closed escalations).
+(see :mod:`triage_tui.domain.escalation`) and, first in the record, two markers folded
+from that timeline: ``watch`` (false once nothing can fall due: the store reads it on the
+raw bytes to skip such records) and ``status``.
 A version 3 record gets the events its lifecycle implies: created; resolved with its
 satisfaction and note; checked in (closed).
 """
@@ -131,20 +132,27 @@ def _v2_to_v3(doc: Doc) -> Doc:
 
 
 def _v3_to_v4(doc: Doc) -> Doc:
-    from ..domain.escalation import EscalationError, fold, legacy_events, Event
+    from ..domain.escalation import Event, EscalationError, fold, legacy_events
 
     try:
         events = legacy_events(doc)
-        status = fold(Event.from_json(e) for e in events).status
+        state = fold(Event.from_json(e) for e in events)
     except (EscalationError, KeyError, TypeError, ValueError) as exc:
         raise MigrationError(f"cannot upgrade a version 3 record: {exc}") from None
-    return with_status({**doc, "events": events, "schema_version": 4}, status.value)
+    return with_markers({**doc, "events": events, "schema_version": 4}, state)
 
 
-def with_status(doc: Doc, status: str) -> Doc:
-    """``doc`` with its ``status`` marker as the first key (the store tests it on bytes)."""
-    out: Doc = {"status": status}
-    out.update((k, v) for k, v in doc.items() if k != "status")
+def with_markers(doc: Doc, state: Any) -> Doc:
+    """``doc`` led by its two markers, from its folded timeline (an escalation ``State``):
+    ``watch`` (false once nothing can fall due any more: closed, or resolved without ever
+    having been escalated) and ``status``. The store tests ``{"watch":false`` on the raw
+    bytes to skip such records without parsing them."""
+    from ..domain.escalation import Status
+
+    done = state.status is Status.CLOSED or (
+        state.status is Status.RESOLVED and state.escalated_at is None)
+    out: Doc = {"watch": not done, "status": state.status.value}
+    out.update((k, v) for k, v in doc.items() if k not in ("watch", "status"))
     return out
 
 

@@ -82,7 +82,7 @@ from .jsonfile import (
     read_exactly,
     remove_stale_temps,
 )
-from .migrations import MigrationError, doc_version, migrate, with_status
+from .migrations import MigrationError, doc_version, migrate, with_markers
 from .trust import TrustNotes
 
 LOCK_TIMEOUT = 10.0  # seconds a writer waits for another process's save
@@ -105,7 +105,10 @@ class StaleEditError(StoreError):
     """The escalation changed since the caller read it (``append(..., expect=N)``)."""
 
 
-CLOSED_PREFIX = b'{"status":"%s"' % Status.CLOSED.value.encode()
+# How a record starts when nothing can fall due for it any more (closed, or resolved
+# without ever having been escalated): see migrations.with_markers.
+QUIET_PREFIX = b'{"watch":false,'
+CLOSED_PREFIX = QUIET_PREFIX  # (the name the first API commit used)
 
 
 @contextmanager
@@ -148,8 +151,8 @@ def stored_doc(a: Assessment, doc_id: int) -> dict[str, Any]:
 
 def record_doc(a: Assessment, doc_id: int, events: Iterable[Event] | None = None
                ) -> dict[str, Any]:
-    """What the file keeps for one escalation (schema 4): its ``status`` first (folded from
-    the timeline), the assessment's JSON dump with its id, and the ``events``. Without
+    """What the file keeps for one escalation (schema 4): its markers ``watch`` and
+    ``status`` first (folded from the timeline), the assessment's JSON dump with its id, and the ``events``. Without
     ``events``, the timeline the assessment's lifecycle implies (created; resolved;
     checked in)."""
     doc = stored_doc(a, doc_id)
@@ -158,7 +161,7 @@ def record_doc(a: Assessment, doc_id: int, events: Iterable[Event] | None = None
     else:
         timeline = [e.to_json() for e in events]
     esc = Escalation.from_json({"id": doc_id, "account": a.account, "events": timeline})
-    return with_status({**doc, "events": timeline}, esc.status.value)
+    return with_markers({**doc, "events": timeline}, esc.state)
 
 
 def synced(a: Assessment, esc: Escalation) -> Assessment:
@@ -200,6 +203,26 @@ def _line_key(line: bytes) -> tuple[datetime, int]:
 class _Snapshot:
     sig: tuple[int, ...] | None  # None: no file
     data: Canonical  # the records in canonical form (built in memory for other files)
+    _index: dict[int, tuple[int, int]] | None = None
+
+    def line(self, doc_id: int) -> bytes | None:
+        """One record line by id: from an index of the body built on first use (one pass
+        over the line starts), instead of a search through the body for each id."""
+        if self._index is None:
+            body = self.data.body
+            self._index = {int(body[start + 1 : body.index(b'"', start + 1)]): (start, end)
+                           for start, end in self.data.spans()}
+        span = self._index.get(doc_id)
+        return None if span is None else self.data.body[span[0] : span[1]]
+
+    def spans_since(self, since: datetime) -> list[tuple[int, int]]:
+        """The spans of the records created at or after ``since`` (the body is in time
+        order: a bisection parses about 14 records of 10 000)."""
+        body = self.data.body
+        spans = list(self.data.spans())
+        first = bisect.bisect_left(
+            spans, _utc(since), key=lambda sp: _line_key(body[sp[0] : sp[1]])[0])
+        return spans[first:]
 
     @property
     def next_id(self) -> int:
@@ -417,7 +440,7 @@ class HistoryStore:
                 raise self._corrupt(f"has a record {key} that is not an assessment ({exc})") from None
             doc = {**doc, "id": int(key)}
             model = self._checked(doc)
-            doc = with_status(doc, self._timeline(doc).status.value)
+            doc = with_markers(doc, self._timeline(doc).state)
             keyed.append(((_utc(model.created_at), model.id or 0), doc))
         keyed.sort(key=lambda item: item[0])
         lines = []
@@ -522,7 +545,7 @@ class HistoryStore:
     def get(self, doc_id: int) -> Assessment:
         """One assessment; UnknownIdError if there is none with that id."""
         with self._mutex:
-            line = body_get(self._snapshot().data.body, doc_id)
+            line = self._snapshot().line(doc_id)
             if line is None:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
             return self._model(line)
@@ -530,7 +553,7 @@ class HistoryStore:
     def escalation(self, doc_id: int) -> Escalation:
         """One escalation (its timeline and folded state); UnknownIdError if none."""
         with self._mutex:
-            line = body_get(self._snapshot().data.body, doc_id)
+            line = self._snapshot().line(doc_id)
             if line is None:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
             return self._escalation(line)
@@ -538,26 +561,20 @@ class HistoryStore:
     def escalations(self, include_closed: bool = True, since: datetime | None = None
                     ) -> list[Escalation]:
         """Every escalation, oldest first. ``include_closed=False`` (for ``due`` and the Today
-        screen) skips the closed ones on their raw bytes (the status marker that starts each
-        record), without parsing them. ``since``: only those created at or after it (the
+        screen) skips those for which nothing can fall due any more — closed, or resolved
+        without ever having been escalated — on their raw bytes (the ``watch`` marker that
+        starts each record), without parsing them. ``since``: only those created at or after it (the
         file is in time order: the older ones are never parsed)."""
         with self._mutex:
-            data = self._snapshot().data
-            body = data.body
+            snap = self._snapshot()
+            body = snap.data.body
+            spans = snap.data.spans() if since is None else snap.spans_since(since)
             found = []
             with paused_gc():
-                if since is None:
-                    for start, end in data.spans():
-                        if include_closed or not body.startswith(
-                                CLOSED_PREFIX, body.find(b'": ', start, end) + 3):
-                            found.append(self._escalation(body[start:end]))
-                else:
-                    lines = data.lines()
-                    first = bisect.bisect_left(lines, _utc(since), key=lambda ln: _line_key(ln)[0])
-                    for line in lines[first:]:
-                        if include_closed or not line.startswith(
-                                CLOSED_PREFIX, line.find(b'": ') + 3):
-                            found.append(self._escalation(line))
+                for start, end in spans:
+                    if include_closed or not body.startswith(
+                            QUIET_PREFIX, body.find(b'": ', start, end) + 3):
+                        found.append(self._escalation(body[start:end]))
             return found
 
     def all(self) -> list[Assessment]:
@@ -601,13 +618,15 @@ class HistoryStore:
         migrated and validated record by record when it was read (see :meth:`_load`).
         Each call returns new dicts: the caller may keep or change them."""
         with self._mutex:
-            data = self._snapshot().data
+            snap = self._snapshot()
+            data = snap.data
             if since is None:
                 lines = data.tail(limit) if limit is not None else data.lines()
             else:
-                lines = data.lines()
-                first = bisect.bisect_left(lines, _utc(since), key=lambda ln: _line_key(ln)[0])
-                lines = lines[first:] if limit is None else lines[max(first, len(lines) - limit):]
+                spans = snap.spans_since(since)
+                if limit is not None:
+                    spans = spans[max(0, len(spans) - limit):]
+                lines = [data.body[start:end] for start, end in spans]
         return self._documents(lines)
 
     def followup_documents(self) -> list[dict[str, Any]]:
@@ -786,9 +805,12 @@ class HistoryStore:
             except EscalationError as exc:
                 raise StoreError(f"not saved to {self.path}: {exc}") from None
 
+        def line(a: Assessment, doc_id: int, esc: Escalation | None) -> tuple[bytes, Assessment]:
+            return self._new_line(a if esc is None else synced(a, esc), doc_id, esc)
+
         def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], list[Assessment], int | None]:
             first = snap.next_id
-            made = [self._new_line(a, first + i, escalation(a, first + i, ev))
+            made = [line(a, first + i, escalation(a, first + i, ev))
                     for i, (a, ev) in enumerate(pairs)]
             lines = [line for line, _ in made]
             last = snap.data.last_line()
