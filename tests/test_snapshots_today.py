@@ -58,3 +58,15 @@ def test_today_screen(snap_compare, today_app, size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_update_dialog(snap_compare, today_app, size) -> None:
     assert snap_compare(today_app, terminal_size=size, run_before=_update_dialog)
+
+
+async def _rescore_dialog(pilot) -> None:
+    await _today(pilot)
+    await pilot.press("e", *"CEO called")  # #2 Globex, past the two-business-day rule
+    await _settle(pilot, lambda: type(pilot.app.screen).__name__ == "RescoreDialog")
+    pilot.app.screen.query_one("#score-customer_impact").value = "4"
+    await pilot.pause()
+
+
+def test_rescore_dialog_80x24(snap_compare, today_app) -> None:
+    assert snap_compare(today_app, terminal_size=(80, 24), run_before=_rescore_dialog)

@@ -255,19 +255,21 @@ class RescoreDialog(_Dialog):
         a = self.assessment
         band = BAND_BY_DECISION[a.decision]
         with Vertical(id="dialog", classes="dialog act"):
-            yield Label(Content(inert(f"Re-score · {self.heading}")), classes="dialog-title")
-            yield Static(f"Now {a.total}/{TOTAL_MAX}, {band.label.lower()}", classes="hint")
+            yield Label(Content(inert(f"Re-score · {self.heading} · now {a.total}/{TOTAL_MAX}, "
+                                      f"{band.label.lower()}")), classes="dialog-title")
             yield Label("Reason (what changed)", classes="field-label")
-            yield Input(id="rescore-reason", placeholder="Reason")
+            yield Input(id="rescore-reason", placeholder="Reason", compact=True)
             dims = list(Dimension)
-            for pair in (dims[:2], dims[2:]):
-                with Horizontal(classes="score-row"):
+            for pair, classes in ((dims[:2], "score-row -first"), (dims[2:], "score-row")):
+                with Horizontal(classes=classes):
                     for dim in pair:
-                        yield Label(DIMENSIONS[dim].label, classes="inline-label")
+                        yield Label(DIMENSIONS[dim].label, classes="score-label")
                         yield Input(str(a.scores[dim]), id=f"score-{dim.value}",
-                                    classes="score", restrict=r"[1-5]?", max_length=1)
+                                    classes="score", restrict=r"[1-5]?", max_length=1,
+                                    compact=True, select_on_focus=True)
             yield Select([(spec.label, t) for t, spec in ISSUE_TYPES.items()],
-                         value=a.issue_type, allow_blank=False, id="rescore-type")
+                         value=a.issue_type, allow_blank=False, id="rescore-type",
+                         compact=True)
             yield Static("", id="rescore-preview")
             yield Static("", classes="validation")
             with Horizontal(classes="buttons"):

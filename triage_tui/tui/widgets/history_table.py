@@ -43,7 +43,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("id", "#", 5, right=True, drop_below=96),
     Column("date", "Date", 10),
-    Column("account", "Account", 26, min_width=10, flex=True),
+    Column("account", "Account", 26, min_width=9, flex=True),
     Column("total", "Total", 5, right=True),
     Column("decision", "Decision", 14),
     Column("type", "Type", 18, min_width=9, flex=True),
