@@ -1,4 +1,4 @@
-"""Write screenshots/history.svg, detail.svg and review.svg from a fixed demo history.
+"""Write screenshots/history.svg, detail.svg, review.svg and today.svg from a fixed demo history.
 
     python screenshots/make_history_screenshots.py [--size 120x40]
 
@@ -53,11 +53,16 @@ async def shoot(db: Path, size: tuple[int, int], out: Path) -> list[Path]:
         await _until(pilot, lambda: app.screen.review is not None
                      and app.screen.review.period_days == 365)
         written.append(Path(app.save_screenshot("review.svg", str(out))))
+
+        await pilot.press("f5")
+        await _until(pilot, lambda: getattr(app.screen, "loaded", False)
+                     and app.overdue is not None)
+        written.append(Path(app.save_screenshot("today.svg", str(out))))
     return written
 
 
 async def shoot_all(out: Path = HERE, size: tuple[int, int] = (120, 40)) -> list[Path]:
-    """history.svg, detail.svg and review.svg in ``out`` (also called by make_screenshots.py)."""
+    """history.svg, detail.svg, review.svg and today.svg in ``out`` (also called by make_screenshots.py)."""
     os.environ["TZ"] = "UTC"
     time.tzset()
     with tempfile.TemporaryDirectory() as tmp:

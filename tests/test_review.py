@@ -172,6 +172,8 @@ def test_review_from_stored_documents_is_the_same_review(tmp_path) -> None:
             if longer is None or days is not None and days <= longer:
                 assert build_review(wider, NOW, days) == expected
     for item, a in zip(items, everything):
+        # the row's status is the escalation's (the stored record's marker)
         assert (item.status, item.checkin_due_at, item.followup_pending(),
-                item.followup_overdue(NOW)) == (a.status, a.checkin_due_at,
-                                                 a.followup_pending(), a.followup_overdue(NOW))
+                item.followup_overdue(NOW)) == (store.escalation(a.id).status.value,
+                                                 a.checkin_due_at, a.followup_pending(),
+                                                 a.followup_overdue(NOW))

@@ -65,11 +65,11 @@ def test_rows_match_the_store(demo_db: Path) -> None:
         assert row.total == a.total
         assert row.decision is a.decision
         assert row.issue_type is a.issue_type
-        assert row.status == a.status
+        assert row.status == store.escalation(a.id).status.value
         assert row.checkin_due_at == a.checkin_due_at
         assert row.followup_pending() == a.followup_pending()
         assert row.followup_overdue(NOW) == a.followup_overdue(NOW)
-        assert row == row_from_assessment(a)
+        assert row == row_from_assessment(a, row.status)
 
 
 def test_filter_rows_is_case_insensitive_and_searches_text(demo_db: Path) -> None:
@@ -346,7 +346,7 @@ async def test_resolve_from_the_detail(demo_db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_row(pilot, lambda r: r.resolved_at is None and r.decision.escalates)
         a = app.screen.assessment
-        await pilot.press("r")
+        await pilot.press("v")
         from triage_tui.tui.screens.resolve import ResolveScreen
 
         assert isinstance(app.screen, ResolveScreen)
@@ -359,8 +359,8 @@ async def test_resolve_from_the_detail(demo_db: Path) -> None:
         assert saved.satisfaction == 4 and saved.resolution_note == "Fixed it"
         assert saved.resolved_at == NOW
         await wait_for(pilot, lambda: app.screen.assessment.resolved_at is not None)
-        assert app.screen.check_action("resolve", ()) is False  # no second resolve
-        assert "⚑ due" in str(app.screen.query_one("#lifecycle").render())
+        assert app.screen.check_action("act", ("resolve",)) is False  # no second resolve
+        assert "Next      check-in" in str(app.screen.query_one("#lifecycle").render())
         await pilot.press("escape")
         row = next(r for r in table(app).rows if r.id == a.id)
         assert row.status == "resolved" and row.followup_pending()
@@ -372,7 +372,7 @@ async def test_resolve_cancel_changes_nothing(demo_db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_row(pilot, lambda r: r.resolved_at is None)
         a = app.screen.assessment
-        await pilot.press("r", "5", "escape")
+        await pilot.press("v", "5", "escape")
         await pilot.pause()
         assert HistoryStore(demo_db).get(a.id).resolved_at is None
         assert app.screen.assessment.id == a.id
@@ -385,12 +385,13 @@ async def test_checkin_done_from_the_detail(demo_db: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await open_row(pilot, lambda r: r.followup_pending())
         a = app.screen.assessment
-        assert app.screen.check_action("checkin", ()) is True
-        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen.escalation is not None)
+        assert app.screen.check_action("act", ("checkin",)) is True
+        await pilot.press("k", "enter")
         await wait_for(pilot, lambda: store.get(a.id).checkin_done_at is not None)
         assert store.get(a.id).checkin_done_at == NOW
         await wait_for(pilot, lambda: not app.screen.assessment.followup_pending())
-        assert app.screen.check_action("checkin", ()) is False
+        assert app.screen.check_action("act", ("checkin",)) is False
         await pilot.press("escape")
         row = next(r for r in table(app).rows if r.id == a.id)
         assert not row.followup_pending()
@@ -600,7 +601,7 @@ def burst(app, keys) -> None:
 
 @asynctest
 async def test_fast_keys_resolve_and_delete(demo_db: Path) -> None:
-    """`r 4 Tab note Enter` and `x y` sent in one go, as tmux send-keys does."""
+    """`v 4 Tab note Enter` and `x y` sent in one go, as tmux send-keys does."""
     from triage_tui.tui.screens.detail import DetailScreen
 
     app = app_for(demo_db)
@@ -608,7 +609,7 @@ async def test_fast_keys_resolve_and_delete(demo_db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_row(pilot, lambda r: r.resolved_at is None)
         a = app.screen.assessment
-        burst(app, ["r", "4", "tab", *"called 2x", "enter"])
+        burst(app, ["v", "4", "tab", *"called 2x", "enter"])
         await wait_for(pilot, lambda: store.get(a.id).resolved_at is not None)
         saved = store.get(a.id)
         assert (saved.satisfaction, saved.resolution_note) == (4, "called 2x")

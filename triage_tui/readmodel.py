@@ -85,8 +85,8 @@ class Row:
     satisfaction: int | None
     scores: tuple[int, int, int, int]  # in Dimension order
     hay: str  # case-folded text the filter searches
+    status: str  # the escalation's status (the stored record's marker)
 
-    status = Assessment.status
     checkin_due_at = Assessment.checkin_due_at
     followup_pending = Assessment.followup_pending
     followup_overdue = Assessment.followup_overdue
@@ -177,12 +177,18 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
         satisfaction=get("satisfaction"),
         scores=tuple([scores.get(k, 1) for k in _DIM_KEYS]),  # type: ignore[arg-type]
         hay="\n".join(texts).casefold(),
+        # an assessment not read from the store (no marker) has the lifecycle's word
+        status=get("status") or ("resolved" if resolved else "open"),
     )
 
 
-def row_from_assessment(a: Assessment) -> Row:
-    """A (validated) Assessment → Row, e.g. after the detail screen changed it."""
-    return row_from_doc(a.to_dict(json_safe=True))
+def row_from_assessment(a: Assessment, status: str | None = None) -> Row:
+    """A (validated) Assessment → Row, e.g. after the detail screen changed it;
+    ``status``: its escalation's (the stored record's marker)."""
+    doc = a.to_dict(json_safe=True)
+    if status is not None:
+        doc["status"] = status
+    return row_from_doc(doc)
 
 
 def rows_from_docs(documents: Iterable[dict[str, Any]]) -> list[Row]:
@@ -245,6 +251,7 @@ class SortSpec:
 
 
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
+_DONE = frozenset({"resolved", "closed"})
 
 SORTS: dict[str, SortSpec] = {
     s.key: s
@@ -255,7 +262,7 @@ SORTS: dict[str, SortSpec] = {
         SortSpec("total", "total", lambda r: (r.total, r.created_at), True),
         SortSpec("decision", "decision", lambda r: (r.decision.rank, r.created_at), True),
         SortSpec("type", "type", lambda r: (list(IssueType).index(r.issue_type), -r.created_at.timestamp())),
-        SortSpec("status", "status", lambda r: (r.resolved_at is not None, -r.created_at.timestamp())),
+        SortSpec("status", "status", lambda r: (r.status in _DONE, r.status, -r.created_at.timestamp())),
         SortSpec(
             "followup", "follow-up",
             lambda r: (r.checkin_due_at if r.followup_pending() else _FAR, -r.id),

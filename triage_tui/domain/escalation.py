@@ -497,6 +497,18 @@ def apply(escalation: Escalation, event: Event) -> Escalation:
                       events=(*escalation.events, event))
 
 
+def refused(esc: Escalation, kind: EventKind) -> str | None:
+    """Why an event of ``kind`` cannot be recorded on ``esc`` now (the one line
+    :func:`apply` would raise, text aside), or None when it can: for a screen that offers
+    the action before asking for its text."""
+    if kind is EventKind.CREATED:
+        return "cannot create: the timeline already has its created event"
+    s = esc.state
+    if s.status not in _ALLOWED[kind]:
+        return f"cannot {_VERBS[kind]}: {_why_refused(s, kind)}"
+    return None
+
+
 # --- building events ------------------------------------------------------------------
 # ``now`` is the caller's aware "now" (its time zone is the user's: a ``next`` date is
 # checked against the local day).

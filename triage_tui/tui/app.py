@@ -12,11 +12,11 @@ import threading
 import time
 from functools import partial
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 
 TITLE = "triage"
 SUB_TITLE = "escalation triage"
+
+
+def _current_time() -> datetime:
+    from ..config import current_time
+
+    return current_time()
 
 
 def _assess_screen() -> Screen[Any]:
@@ -49,6 +55,15 @@ def _review_screen() -> Screen[Any]:
     return ReviewScreen()
 
 
+def _today_screen() -> Screen[Any]:
+    from .screens.today import TodayScreen
+
+    return TodayScreen()
+
+
+OVERDUE_REFRESH_SECONDS = 60.0  # time passes: a due item becomes overdue on its own
+
+
 class TriageApp(App[None]):
     """The escalation triage app. Build it with `make_app`."""
 
@@ -60,6 +75,7 @@ class TriageApp(App[None]):
         "assess": _assess_screen,
         "history": _history_screen,
         "review": _review_screen,
+        "today": _today_screen,
     }
     DEFAULT_MODE = "assess"
 
@@ -68,6 +84,7 @@ class TriageApp(App[None]):
         Binding("f2", "switch_mode('assess')", "Assess", id="app.assess", priority=True),
         Binding("f3", "switch_mode('history')", "History", id="app.history", priority=True),
         Binding("f4", "switch_mode('review')", "Review", id="app.review", priority=True),
+        Binding("f5", "switch_mode('today')", "Today", id="app.today", priority=True),
         Binding("escape", "back", "Back", id="app.back"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -85,7 +102,9 @@ class TriageApp(App[None]):
 
         self.db_path = db_path if is_server_url(db_path) else Path(db_path)
         self.settings = settings
-        self.now: Callable[[], datetime] = now or (lambda: datetime.now(timezone.utc))
+        # config.current_time: $TRIAGE_NOW when set (every screen reads "now" here)
+        self.now: Callable[[], datetime] = now or _current_time
+        self.overdue: int | None = None  # overdue items (the badge in every header)
         self._today: tuple[Any, float, Any] | None = None
         self._store: Any = None
         self._store_lock = threading.Lock()
@@ -134,6 +153,30 @@ class TriageApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.base_sub_title = self.sub_title  # the badge is added to it
+        self.set_interval(OVERDUE_REFRESH_SECONDS, self.refresh_overdue)
+
+    # ----------------------------------------------------------------- the overdue badge
+
+    def refresh_overdue(self) -> None:
+        """Count the overdue items again (after a change; every minute), in a worker."""
+        self._count_overdue()
+
+    @work(thread=True, exclusive=True, group="app-overdue")
+    def _count_overdue(self) -> None:
+        from .screens.today import load_due
+
+        try:
+            items = load_due(self.store(), self.now(), self.settings)
+        except Exception:  # a store problem: the screens say so; the badge keeps its count
+            return
+        self.call_from_thread(self.show_overdue, sum(1 for i in items if i.overdue))
+
+    def show_overdue(self, count: int) -> None:
+        """The header's sub-title carries the count (every screen has that header)."""
+        self.overdue = count
+        badge = f"⚑ {count} overdue (F5)" if count else ""
+        self.sub_title = " · ".join(p for p in (self.base_sub_title, badge) if p)
 
     def on_ready(self) -> None:
         """The start-up batch is over: show the first frame, then build what it did not
@@ -144,6 +187,7 @@ class TriageApp(App[None]):
         self.screen.refresh()
         for placeholder in self.screen.query(Deferred):
             placeholder.start()
+        self.call_after_refresh(self.refresh_overdue)  # after the first frame
 
     def today(self):  # -> date
         """The local date, read from the clock at most once a second (it is asked on
@@ -259,6 +303,7 @@ class TriageApp(App[None]):
             ("assess", "Assess", "Score a situation and decide (F2)"),
             ("history", "History", "Browse past assessments (F3)"),
             ("review", "Review", "The monthly pattern review (F4)"),
+            ("today", "Today", "What needs you now, most urgent first (F5)"),
         )
         for mode, title, help_text in modes:
             if mode != self.current_mode:

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 class AssessmentChanged(Message, bubble=False):
     """A stored assessment changed (resolved, checked in): show the new version."""
 
-    def __init__(self, assessment: Assessment) -> None:
+    def __init__(self, assessment: Assessment, status: str | None = None) -> None:
         super().__init__()
         self.assessment = assessment
+        self.status = status  # the escalation's status, when the sender knows it
 
 
 class AssessmentDeleted(Message, bubble=False):

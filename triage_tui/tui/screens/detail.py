@@ -1,7 +1,12 @@
 """One past assessment (pushed over the history): its brief and what to do with it.
 
 Keys: escape back · o reopen as a new draft · ctrl+o export · ctrl+y copy the brief ·
-r resolve (satisfaction 1–5) · c check-in done · x (or delete) delete, after a yes.
+x (or delete) delete, after a yes; and the escalation's keys, as on the Today screen
+(screens/act.py): u customer update · n note · a ack · e re-score · d de-escalate ·
+v resolve (satisfaction 1–5) · k check-in done.
+
+The side panel shows the escalation's status, what is due next (every running clock,
+soonest first) and its timeline, oldest first, read from the store in a worker.
 """
 
 from __future__ import annotations
@@ -18,16 +23,21 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from datetime import datetime
+
+from ...domain.escalation import EVENT_LABELS, clocks, next_due
 from ...domain.rubric import BAND_BY_DECISION, ISSUE_TYPES, TOTAL_MAX
+from ...domain.text import inert
 from ..messages import AssessmentChanged, AssessmentDeleted, announce
 from ..widgets.commands import ScreenCommands
 from ..widgets.previous import Earlier, PreviousScores
+from .act import ACTION_BINDINGS, ACTIONS, EscalationActions, span
 
 if TYPE_CHECKING:
     from ...domain.models import Assessment
+    from ...domain.escalation import Escalation
     from ...readmodel import Row
     from ..app import TriageApp
-    from .resolve import Resolution
 
 WIDE_AT = 110  # columns from which the brief and the side panel sit side by side
 
@@ -36,7 +46,32 @@ def _when(moment: Any) -> str:
     return f"{moment.astimezone():%Y-%m-%d %H:%M}" if moment else "—"
 
 
-class DetailScreen(Screen[None]):
+def _due_when(due: Any) -> str:
+    return _when(due) if isinstance(due, datetime) else f"{due:%Y-%m-%d}"
+
+
+STATUS_STYLE = {"open": "warning", "escalated": "error", "acknowledged": "accent",
+                "resolved": "success", "closed": "text-muted", "de-escalated": "warning"}
+
+
+def _event_extra(e: Any) -> str:
+    """The data of an event worth a word: a re-score's move, a resolution's satisfaction,
+    an update's promised next date."""
+    data = e.data
+    if e.kind == "rescored":
+        try:
+            before, after = data["before"], data["after"]
+            return f"{before['total']}→{after['total']}/{TOTAL_MAX} ({after['decision']})"
+        except (KeyError, TypeError):
+            return ""
+    if e.kind == "resolved" and data.get("satisfaction") is not None:
+        return f"satisfaction {data['satisfaction']}/5"
+    if e.kind == "update" and data.get("next"):
+        return f"next by {data['next']}"
+    return ""
+
+
+class DetailScreen(EscalationActions, Screen[None]):
     """An assessment from the history, with its brief and lifecycle actions."""
 
     CSS_PATH = "history.tcss"
@@ -48,8 +83,7 @@ class DetailScreen(Screen[None]):
         Binding("o", "reopen", "Reopen", id="detail.reopen"),
         Binding("ctrl+o", "export", "Export", id="detail.export"),
         Binding("ctrl+y", "copy_brief", "Copy", id="detail.copy"),
-        Binding("r", "resolve", "Resolve", id="detail.resolve"),
-        Binding("c", "checkin", "Check-in done", id="detail.checkin"),
+        *ACTION_BINDINGS,
         Binding("x,delete", "delete", "Delete", id="detail.delete"),
     ]
 
@@ -60,6 +94,8 @@ class DetailScreen(Screen[None]):
         self.assessment = assessment
         self._rows = rows
         self.deleted = False
+        self.escalation: Escalation | None = None  # read in a worker on mount
+        self._announce = False  # tell the other screens once the change is read back
 
     @property
     def triage(self) -> TriageApp:
@@ -78,6 +114,8 @@ class DetailScreen(Screen[None]):
                 yield Static("", id="lifecycle")
                 yield Static("Warnings", classes="side-section")
                 yield Static("", id="detail-warnings")
+                yield Static("Timeline", classes="side-section")
+                yield Static("", id="timeline")
                 yield PreviousScores(id="previous")
             with VerticalScroll(id="detail-brief-scroll"):
                 yield Markdown(self._brief_text(), id="detail-brief")
@@ -86,6 +124,7 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self._refresh_view()
         self._show_previous()
+        self._load_escalation()
 
     def on_resize(self, event: events.Resize) -> None:
         # Wide: the brief on the left, the side panel docked right, each scrolling.
@@ -109,12 +148,14 @@ class DetailScreen(Screen[None]):
     def _refresh_view(self) -> None:
         a = self.assessment
         band = BAND_BY_DECISION[a.decision]
+        status = self.escalation.status.value if self.escalation is not None else "…"
         self.query_one("#detail-title", Static).update(
             f"#{a.id} [b]{escape(a.account)}[/b]  {a.created_at.astimezone():%Y-%m-%d}  "
-            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {a.status}"
+            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {status}"
         )
         self.query_one("#lifecycle", Static).update(self._lifecycle())
         self.query_one("#detail-warnings", Static).update(self._warnings())
+        self.query_one("#timeline", Static).update(self._timeline())
         self.refresh_bindings()
 
     def _warnings(self) -> Content:
@@ -123,36 +164,81 @@ class DetailScreen(Screen[None]):
         if not warnings:
             return Content.styled("none", "$text-muted")
         return Content("\n").join(
-            Content.assemble(("⚠ ", "$warning"), (w.message, "")) for w in warnings
+            Content.assemble(("⚠ ", "$warning"), (inert(w.message), "")) for w in warnings
         )
 
-    def _lifecycle(self) -> str:
+    def _lifecycle(self) -> Content:
         a = self.assessment
+        esc = self.escalation
         now = self.triage.now()
-        lines = [f"[b]Type[/b]      {escape(ISSUE_TYPES[a.issue_type].label)}"]
+        parts: list[Any] = [("Type", "b"), f"      {ISSUE_TYPES[a.issue_type].label}\n"]
         if a.route is not None:
-            lines.append(f"[b]Route[/b]     {escape(a.route.to)}")
-        if a.resolved_at is None:
-            lines.append("[b]Status[/b]    [b $warning]open[/]  [$text-muted](r to resolve)[/]")
-        else:
-            stars = "★" * (a.satisfaction or 0) + "☆" * (5 - (a.satisfaction or 0))
-            lines.append(f"[b]Status[/b]    resolved {_when(a.resolved_at)}")
-            lines.append(f"[b]Satisfied[/b] [$accent]{stars}[/] {a.satisfaction}/5")
-            if a.resolution_note:
-                lines.append(f"[b]Note[/b]      {escape(a.resolution_note)}")
-        due = a.checkin_due_at
-        if due is not None:
-            if a.checkin_done_at is not None:
-                lines.append(f"[b]Check-in[/b]  [$success]✓ done {_when(a.checkin_done_at)}[/]")
-            elif a.followup_overdue(now):
-                lines.append(f"[b]Check-in[/b]  [b $error reverse]⚑ overdue[/] since {_when(due)}  "
-                             "[$text-muted](c when done)[/]")
+            parts += [("Route", "b"), "     ", inert(a.route.to), "\n"]
+        if esc is None:
+            parts += [("Status", "b"), "    ", ("…", "$text-muted")]
+            return Content.assemble(*parts)
+        state = esc.state
+        status = state.status.value
+        parts += [("Status", "b"), "    ", (status, f"b ${STATUS_STYLE.get(status, 'text')}")]
+        trend = clocks(esc, now, self.triage.settings).trend
+        if trend is not None:
+            parts += ["  ", (f"({trend.value})", "$text-muted")]
+        parts.append("\n")
+        if state.satisfaction is not None:
+            stars = "★" * state.satisfaction + "☆" * (5 - state.satisfaction)
+            parts += [("Satisfied", "b"), " ", (stars, "$accent"), f" {state.satisfaction}/5\n"]
+        due = next_due(esc, now, self.triage.settings)
+        if not due:
+            parts += [("Next", "b"), "      ", ("nothing due", "$text-muted")]
+        for n, item in enumerate(due):
+            late = item.deadline - now
+            when = _due_when(item.due)
+            if late.total_seconds() <= 0:
+                style, tail = "b $error", f"  {span(-late)} late"
             else:
-                lines.append(f"[b]Check-in[/b]  [b $warning]⚑ due {_when(due)}[/]  "
-                             "[$text-muted](c when done)[/]")
-        elif a.resolved_at is not None and not a.decision.escalates:
-            lines.append("[b]Check-in[/b]  [$text-muted]none (handled without escalating)[/]")
-        return "\n".join(lines)
+                style, tail = "$warning" if n == 0 else "", f"  in {span(late)}"
+            parts += [("Next" if n == 0 else "", "b"), " " * (10 - (4 if n == 0 else 0)),
+                      (f"{item.what} {when}", style), (tail, "$text-muted"),
+                      "\n" if n < len(due) - 1 else ""]
+        return Content.assemble(*parts)
+
+    def _timeline(self) -> Content:
+        esc = self.escalation
+        if esc is None:
+            return Content.styled("Loading the timeline…", "$text-muted")
+        parts: list[Any] = []
+        for n, e in enumerate(esc.events):
+            parts += [(f"{_when(e.at)} ", "$text-muted"), (EVENT_LABELS[e.kind], "b")]
+            extra = _event_extra(e)
+            if extra:
+                parts.append(f" {extra}")
+            if e.text:
+                parts += ["\n  ", inert(e.text, keep_newlines=True).replace("\n", "\n  ")]
+            if n < len(esc.events) - 1:
+                parts.append("\n")
+        return Content.assemble(*parts)
+
+    @work(thread=True, exclusive=True, group="detail-escalation")
+    def _load_escalation(self) -> None:
+        from .act import load_escalation
+
+        try:
+            a, esc = load_escalation(self.triage.store(), self.assessment.id)
+        except Exception as exc:  # a store problem: the brief still shows
+            self.app.call_from_thread(self.notify, inert(str(exc)), title="Timeline",
+                                      severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._escalation_loaded, a, esc)
+
+    def _escalation_loaded(self, a: Assessment, esc: Escalation) -> None:
+        changed = a != self.assessment
+        self.assessment, self.escalation = a, esc
+        if changed:
+            self.query_one("#detail-brief").update(self._brief_text())  # type: ignore[attr-defined]
+        self._refresh_view()
+        if self._announce:
+            self._announce = False
+            announce(self, lambda: AssessmentChanged(a, esc.status.value))
 
     # ----------------------------------------------------------------- same account, again
 
@@ -189,10 +275,10 @@ class DetailScreen(Screen[None]):
         a = self.assessment
         if self.deleted and action not in ("close",):
             return False
-        if action == "resolve":
-            return a.resolved_at is None
-        if action == "checkin":
-            return a.followup_pending()
+        if action == "act" and self.escalation is not None:
+            from ...domain.escalation import refused
+
+            return refused(self.escalation, ACTIONS[str(parameters[0])].kind) is None
         return True
 
     def action_close(self) -> None:
@@ -247,48 +333,15 @@ class DetailScreen(Screen[None]):
         self.app.copy_to_clipboard(self._brief_text())
         self.notify("The brief is on the clipboard.", title="Copied")
 
-    # ----------------------------------------------------------------- resolve / check-in
+    # ----------------------------------------------------------------- acting
 
-    async def action_resolve(self) -> None:
-        from .resolve import ResolveScreen
-
+    def acting_on(self) -> tuple[int, str] | None:
         a = self.assessment
-        # Awaited: the dialog is mounted before the next key is read ("r 4 tab note enter").
-        await self.app.push_screen(ResolveScreen(f"Resolve #{a.id} {a.account}"),
-                                   callback=self._resolution)
+        return None if self.deleted or a.id is None else (a.id, a.account)
 
-    def _resolution(self, result: Resolution | None) -> None:
-        if result is not None:
-            self._change("resolve", result.satisfaction, result.note)
-
-    def action_checkin(self) -> None:
-        self._change("checkin")
-
-    @work(thread=True, exclusive=True, group="detail-change")
-    def _change(self, what: str, satisfaction: int = 0, note: str = "") -> None:
-        store = self.triage.store()
-        a = self.assessment
-        now = self.triage.now()
-        try:
-            if what == "resolve":
-                new = store.resolve(a.id, satisfaction, note, now=now)
-                message = f"#{a.id} {a.account} resolved (satisfaction {satisfaction}/5)."
-                if new.checkin_due_at is not None:
-                    message += f" Check-in due {_when(new.checkin_due_at)}."
-            else:
-                new = store.checkin(a.id, now=now)
-                message = f"#{a.id} {a.account}: post-escalation check-in done."
-        except Exception as exc:  # StoreError: one line naming the problem
-            self.app.call_from_thread(self.notify, str(exc), title="Not saved",
-                                      severity="error", timeout=10)
-            return
-        self.app.call_from_thread(self._changed, new, message)
-
-    def _changed(self, new: Assessment, message: str) -> None:
-        self.assessment = new
-        self._refresh_view()
-        announce(self, lambda: AssessmentChanged(new))
-        self.notify(message, title="Saved")
+    def escalation_changed(self, record_id: int) -> None:
+        self._announce = True
+        self._load_escalation()
 
     # ----------------------------------------------------------------- delete
 
@@ -335,10 +388,8 @@ class DetailScreen(Screen[None]):
             ("Assessment: copy the brief", "To the clipboard (ctrl+y)", self.action_copy_brief),
             ("Assessment: delete", "After a confirmation (x)", self.action_delete),
         ]
-        if self.assessment.resolved_at is None:
-            commands.insert(3, ("Assessment: resolve", "Satisfaction 1–5 and a note (r)",
-                                self.action_resolve))
-        if self.assessment.followup_pending():
-            commands.insert(3, ("Assessment: check-in done", "The 48-hour check-in (c)",
-                                self.action_checkin))
+        for action in ACTIONS.values():
+            if self.check_action("act", (action.name,)):
+                commands.append((f"Escalation: {action.verb.lower()}", f"({action.key})",
+                                 lambda name=action.name: self.action_act(name)))
         return commands

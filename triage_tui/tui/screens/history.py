@@ -300,7 +300,7 @@ class HistoryScreen(Screen[None]):
     def _record_changed(self, message: AssessmentChanged) -> None:
         """The detail screen changed an assessment: show it at once (the file is re-read
         on resume)."""
-        new = row_from_assessment(message.assessment)
+        new = row_from_assessment(message.assessment, message.status)
         self._all = sort_rows([new if r.id == new.id else r for r in self._all],
                               self._sort, self._reverse)
         self._apply(keep=new.id)

@@ -47,14 +47,16 @@ NARROW_BELOW = 96  # a table narrower than this uses the narrow widths (80-colum
 COLUMNS: tuple[Column, ...] = (
     Column("id", "#", 5, right=True, narrow_width=4, drop_below=76),
     Column("date", "Date", 10),
-    Column("account", "Account", 26, min_width=10, flex=True),
+    Column("account", "Account", 26, min_width=9, flex=True),
     Column("total", "Total", 7, right=True, narrow_width=6),  # "Total ▼" / "Total▼"
     Column("decision", "Decision", 14, narrow_width=12),  # narrow: no "● " before the word
     Column("type", "Type", 18, min_width=9, flex=True),
-    Column("status", "Status", 8),
+    Column("status", "Status", 12, min_width=9, flex=True),  # "acknowledged", "de-escalated"
     Column("followup", "Follow-up", 11),
 )
 GAP = 1
+# The escalation statuses that need more than 9 cells, for a narrow table.
+STATUS_TINY = {"acknowledged": "acked", "de-escalated": "de-esc."}
 
 
 def layout(width: int, columns: Sequence[Column] = COLUMNS) -> list[tuple[Column, int]]:
@@ -356,7 +358,8 @@ class HistoryTable(ScrollView, can_focus=True):
             "decision": (("● " if bullet else "") + DECISION_SHORT[row.decision],
                          row.decision.value),
             "type": ((TYPE_TINY if narrow else TYPE_SHORT)[row.issue_type], "muted"),
-            "status": (row.status, None if row.resolved_at is None else "muted"),
+            "status": ((STATUS_TINY.get(row.status, row.status) if narrow else row.status),
+                       "muted" if row.status in ("resolved", "closed") else None),
             "followup": followup,
         }
 
