@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from ..domain.settings import Settings
+from ..domain.text import inert, valid_unicode
 
 if TYPE_CHECKING:
     from ..domain.models import Draft
@@ -88,6 +91,7 @@ class TriageApp(App[None]):
         self._store_lock = threading.Lock()
         self.first_frame_shown = False  # see on_ready
         self.assess: AssessScreen | None = None  # the assess mode's screen, once mounted
+        self._quit_after_save = False  # ctrl+q pressed while a save was in flight
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -119,7 +123,44 @@ class TriageApp(App[None]):
             if active is not None and active.enabled:
                 if await self.run_action(active.binding.action, active.node):
                     return
+        if isinstance(event, events.Paste):
+            # Undecodable bytes (lone surrogates) become replacement characters before
+            # any field sees the text: they could be neither drawn nor saved.
+            event.text = valid_unicode(event.text)
         await super().on_event(event)
+
+    def get_driver_class(self) -> Any:
+        from .driver import tolerate_invalid_input
+
+        return tolerate_invalid_input(super().get_driver_class())
+
+    # ----------------------------------------------------------------- user text is data
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of the app (screens and widgets call this one too) is shown
+        as plain, inert text: messages carry user text (account names, notes, error
+        messages naming a file), which is never parsed as Textual markup (a
+        ``[@click=app.quit]`` in an account name is just text) and whose control
+        characters are shown, not sent to the terminal. ``markup`` is ignored on purpose."""
+        super().notify(
+            inert(message, keep_newlines=True),
+            title=inert(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title and sub-title, with control characters made visible."""
+        return super().format_title(inert(title), inert(sub_title))
 
     @staticmethod
     def _is_text_field(widget: object) -> bool:
@@ -219,6 +260,59 @@ class TriageApp(App[None]):
             self.screen.dismiss()
             return
         self.push_screen(HelpScreen(self.settings, self.screen))
+
+    async def action_quit(self) -> None:
+        """ctrl+q: never loses what was typed.
+
+        A save still in flight (another process may hold the history's lock) is waited
+        for, with a note; if it fails the app stays open with the draft. Unsaved changes
+        are asked about (the draft is kept privately either way and offered back at the
+        next start)."""
+        assess = self.assess
+        if assess is None:
+            self.exit()
+            return
+        if any(w.group == "save" and w.is_running for w in assess.workers):
+            if not self._quit_after_save:
+                self._quit_after_save = True
+                self.notify("Saving… the app closes when the assessment is saved.",
+                            title="Quit", timeout=30)
+            return
+        assess.recompute()
+        assess.autosave(force=True)
+        if not assess.dirty:
+            self.exit()
+            return
+        from .screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "This assessment has unsaved changes.\nQuit anyway? The draft is kept "
+                "and offered back the next time you start triage.",
+                title="Quit", yes="Quit", no="Keep editing",
+            ),
+            callback=answered,
+        )
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        """A quit waiting for a save: close once it is saved; if it failed, stay open."""
+        worker = event.worker
+        if not self._quit_after_save or worker.group != "save" or worker.is_running:
+            return
+        self._quit_after_save = False
+        if worker.is_finished and self.assess is not None and not self.assess.dirty:
+            self.exit()
+        else:
+            self.notify("Not quitting: the assessment was not saved. The draft is kept; "
+                        "ctrl+q again to quit anyway.", title="Quit", severity="warning",
+                        timeout=15)
 
     def action_back(self) -> None:
         if isinstance(self.screen, ModalScreen):

@@ -13,11 +13,13 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...domain.rubric import BAND_BY_DECISION, ISSUE_TYPES, TOTAL_MAX
+from ...domain.text import inert
 from ..messages import AssessmentChanged, AssessmentDeleted, announce
 from ..widgets.commands import ScreenCommands
 from ..widgets.previous import Earlier, PreviousScores
@@ -77,7 +79,7 @@ class DetailScreen(Screen[None]):
                 yield Static("", id="lifecycle")
                 yield PreviousScores(id="previous")
             with VerticalScroll(id="detail-brief-scroll"):
-                yield Markdown(self._brief_text(), id="detail-brief")
+                yield Markdown(self._brief_markdown(), id="detail-brief")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -103,22 +105,29 @@ class DetailScreen(Screen[None]):
         except Exception as exc:  # a user template can fail in many ways
             return f"**Cannot render the brief:** {exc}"
 
+    def _brief_markdown(self) -> str:
+        """The brief as the Markdown widget gets it: control characters made visible (a
+        custom template may print user text without the md filters)."""
+        return inert(self._brief_text(), keep_newlines=True)
+
     def _refresh_view(self) -> None:
         a = self.assessment
         band = BAND_BY_DECISION[a.decision]
-        self.query_one("#detail-title", Static).update(
-            f"#{a.id} [b]{escape(a.account)}[/b]  {a.created_at.astimezone():%Y-%m-%d}  "
-            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {a.status}"
-        )
+        self.query_one("#detail-title", Static).update(Content.from_markup(
+            f"#{a.id} [b]$account[/b]  {a.created_at.astimezone():%Y-%m-%d}  "
+            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {a.status}",
+            account=inert(a.account),  # user text: a variable, never parsed as markup
+        ))
         self.query_one("#lifecycle", Static).update(self._lifecycle())
         self.refresh_bindings()
 
-    def _lifecycle(self) -> str:
+    def _lifecycle(self) -> Content:
+        """The lifecycle lines; user text (route, note) goes in as markup variables."""
         a = self.assessment
         now = self.triage.now()
         lines = [f"[b]Type[/b]      {escape(ISSUE_TYPES[a.issue_type].label)}"]
         if a.route is not None:
-            lines.append(f"[b]Route[/b]     {escape(a.route.to)}")
+            lines.append(f"[b]Route[/b]     $route")
         if a.resolved_at is None:
             lines.append("[b]Status[/b]    [b $warning]open[/]  [$text-muted](r to resolve)[/]")
         else:
@@ -126,7 +135,7 @@ class DetailScreen(Screen[None]):
             lines.append(f"[b]Status[/b]    resolved {_when(a.resolved_at)}")
             lines.append(f"[b]Satisfied[/b] [$accent]{stars}[/] {a.satisfaction}/5")
             if a.resolution_note:
-                lines.append(f"[b]Note[/b]      {escape(a.resolution_note)}")
+                lines.append(f"[b]Note[/b]      $note")
         due = a.checkin_due_at
         if due is not None:
             if a.checkin_done_at is not None:
@@ -139,7 +148,11 @@ class DetailScreen(Screen[None]):
                              "[$text-muted](c when done)[/]")
         elif a.resolved_at is not None and not a.decision.escalates:
             lines.append("[b]Check-in[/b]  [$text-muted]none (handled without escalating)[/]")
-        return "\n".join(lines)
+        return Content.from_markup(
+            "\n".join(lines),
+            route=inert(a.route.to) if a.route is not None else "",
+            note=inert(a.resolution_note or ""),
+        )
 
     # ----------------------------------------------------------------- same account, again
 
