@@ -161,14 +161,16 @@ def render_brief(
     return render_limited(env.get_template(name), brief_context(a, settings))
 
 
-def render_limited(template: Any, context: dict[str, Any], *, seconds: float = RENDER_SECONDS,
-                   max_chars: int = RENDER_MAX_CHARS) -> str:
+def render_limited(template: Any, context: dict[str, Any], *, seconds: float | None = None,
+                   max_chars: int | None = None) -> str:
     """``template`` rendered, stopped with :class:`TemplateLimitError` after ``seconds``
     or ``max_chars`` of output.
 
     The time limit is checked on every line the compiled template runs (a trace function
     on this thread, for the template's own code only), so a loop that writes nothing is
     stopped too; the previous trace function (a debugger, coverage) is put back after."""
+    seconds = RENDER_SECONDS if seconds is None else seconds
+    max_chars = RENDER_MAX_CHARS if max_chars is None else max_chars
     deadline = time.monotonic() + seconds
     filename = template.filename or "<template>"
 

@@ -158,6 +158,24 @@ class TriageApp(App[None]):
             markup=False,
         )
 
+    def on_input_changed(self, event: Any) -> None:
+        """A text field never holds a control character (a paste can carry ESC, and a
+        field draws its value as it is): it becomes its visible picture (``␛``), what the
+        user then sees is what is saved."""
+        shown = inert(event.value)
+        if shown != event.value:
+            event.input.value = shown
+
+    def on_text_area_changed(self, event: Any) -> None:
+        """The same for multi-line fields (line breaks and tabs are kept)."""
+        area = event.text_area
+        text = area.text
+        shown = field_text(text)
+        if shown != text:
+            cursor = area.cursor_location
+            area.text = shown
+            area.cursor_location = cursor
+
     def format_title(self, title: str, sub_title: str) -> Content:
         """The header's title and sub-title, with control characters made visible."""
         return super().format_title(inert(title), inert(sub_title))
@@ -182,6 +200,8 @@ class TriageApp(App[None]):
         self.screen.refresh()
         for placeholder in self.screen.query(Deferred):
             placeholder.start()
+        if self.assess is not None:  # after the form is complete: a kept draft is offered
+            self.call_after_refresh(self.assess.offer_kept_draft)
 
     def today(self):  # -> date
         """The local date, read from the clock at most once a second (it is asked on
@@ -301,13 +321,13 @@ class TriageApp(App[None]):
             callback=answered,
         )
 
-    def on_worker_state_changed(self, event: Any) -> None:
-        """A quit waiting for a save: close once it is saved; if it failed, stay open."""
-        worker = event.worker
-        if not self._quit_after_save or worker.group != "save" or worker.is_running:
+    def save_finished(self) -> None:
+        """The assess screen's save is over (saved or not): a quit waiting for it closes
+        the app once it is saved; if it failed, the app stays open with the draft."""
+        if not self._quit_after_save:
             return
         self._quit_after_save = False
-        if worker.is_finished and self.assess is not None and not self.assess.dirty:
+        if self.assess is not None and not self.assess.dirty:
             self.exit()
         else:
             self.notify("Not quitting: the assessment was not saved. The draft is kept; "
@@ -355,6 +375,12 @@ class TriageApp(App[None]):
                 yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
         yield SystemCommand("Help", "Keys and the scoring rubric (F1)", self.action_help)
         yield from super().get_system_commands(screen)
+
+
+def field_text(text: str) -> str:
+    """``text`` as a multi-line form field may hold it: controls made visible, except
+    line breaks and tabs."""
+    return "\t".join(inert(part, keep_newlines=True) for part in text.split("\t"))
 
 
 def make_app(

@@ -436,7 +436,6 @@ class AssessScreen(Screen[None]):
         # the form down by a line or two at 80×24 before anything was typed.
         self._account.focus(scroll_visible=False)
         self.set_interval(AUTOSAVE_EVERY, self.autosave)
-        self.call_after_refresh(self._offer_kept_draft)
 
     def on_resize(self, event: events.Resize) -> None:
         # Narrow terminals: compact keys, and below ~84 columns no palette hint (it would
@@ -604,7 +603,7 @@ class AssessScreen(Screen[None]):
         except OSError:
             pass
 
-    def _offer_kept_draft(self) -> None:
+    def offer_kept_draft(self) -> None:
         """At start: a draft kept from last time (a crash, a closed terminal, a quit
         without saving) is offered back — restore it or discard it."""
         from ...storage.drafts import load_draft
@@ -639,7 +638,19 @@ class AssessScreen(Screen[None]):
 
     def load_draft(self, draft: Draft) -> None:
         """Put `draft` in the form as a new, unsaved assessment (also used by ctrl+n).
-        The lower form fills itself from the verdict (now, or when it is mounted)."""
+        The lower form fills itself from the verdict (now, or when it is mounted).
+        Control characters in its texts (a stored record reopened) are made visible,
+        as the fields show them (see TriageApp.on_input_changed)."""
+        from ..app import field_text
+
+        draft = dataclasses.replace(
+            draft,
+            account=inert(draft.account),
+            rationale=Rationale(**{d.value: inert(draft.rationale[d]) for d in Dimension}),
+            situation=field_text(draft.situation),
+            ask=inert(draft.ask),
+            comms=inert(draft.comms),
+        )
         with self.prevent(Input.Changed, Slider.Changed):
             self._account.value = draft.account
             for dim, slider in self._sliders.items():
@@ -703,6 +714,10 @@ class AssessScreen(Screen[None]):
             )
             return
         self.app.call_from_thread(self._saved, saved, snapshot)
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        if event.worker.group == "save" and event.worker.is_finished:
+            self.triage.save_finished()
 
     def _saved(self, saved: Assessment, snapshot: dict[str, Any]) -> None:
         self._baseline = snapshot
