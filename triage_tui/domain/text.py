@@ -51,15 +51,6 @@ def inert(text: object, *, keep_newlines: bool = False) -> str:
     return str(text).translate(_BLOCK if keep_newlines else _LINE)
 
 
-_SURROGATES = {code: "\ufffd" for code in range(0xD800, 0xE000)}
-
-
-def valid_unicode(text: str) -> str:
-    """``text`` with every lone surrogate (an undecodable byte) replaced by ``�``;
-    control characters are kept (a pasted text keeps its lines and tabs)."""
-    return text.translate(_SURROGATES)
-
-
 @lru_cache(maxsize=4096)
 def _char_width(char: str) -> int:
     from wcwidth import wcwidth

@@ -24,7 +24,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from ..domain.settings import Settings
-from ..domain.text import inert, valid_unicode
+from ..domain.text import inert
 
 if TYPE_CHECKING:
     from ..domain.models import Draft
@@ -123,10 +123,6 @@ class TriageApp(App[None]):
             if active is not None and active.enabled:
                 if await self.run_action(active.binding.action, active.node):
                     return
-        if isinstance(event, events.Paste):
-            # Undecodable bytes (lone surrogates) become replacement characters before
-            # any field sees the text: they could be neither drawn nor saved.
-            event.text = valid_unicode(event.text)
         await super().on_event(event)
 
     def get_driver_class(self) -> Any:
@@ -161,7 +157,8 @@ class TriageApp(App[None]):
     def on_input_changed(self, event: Any) -> None:
         """A text field never holds a control character (a paste can carry ESC, and a
         field draws its value as it is): it becomes its visible picture (``␛``), what the
-        user then sees is what is saved."""
+        user then sees is what is saved. Undecodable pasted bytes (lone surrogates, which
+        could be neither drawn nor saved) become ``�`` the same way."""
         shown = inert(event.value)
         if shown != event.value:
             event.input.value = shown

@@ -327,9 +327,12 @@ class BriefPreview(Vertical):
         from textual.widgets import Markdown
 
         self._timer = None
+        render = self.screen.render_brief  # type: ignore[attr-defined]
         try:
-            # In a thread: a user template may take up to its time limit (brief.py).
-            text = await asyncio.to_thread(self.screen.render_brief)  # type: ignore[attr-defined]
+            # A user's template may take up to its time limit (brief.py): in a thread,
+            # so keys keep working. The shipped one takes milliseconds: at once.
+            custom = self.app.settings.template is not None  # type: ignore[attr-defined]
+            text = await asyncio.to_thread(render) if custom else render()
         except Exception as exc:  # a user template can fail in many ways
             text = f"**Cannot render the brief:** {exc}"
             if text != self._text:
