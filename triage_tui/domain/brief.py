@@ -7,6 +7,7 @@ import re
 import sys
 import time
 import unicodedata
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from .models import Assessment
-from .rubric import BAND_BY_DECISION, DIMENSIONS, ISSUE_TYPES, SIGNALS, Dimension, lcfirst
+from .rubric import BAND_BY_DECISION, DIMENSIONS, ISSUE_TYPES, SIGNALS, Decision, Dimension, lcfirst
 from .settings import DEFAULT_SETTINGS, Settings
 
 TEMPLATE_NAME = "assessment.md.j2"
@@ -103,8 +104,19 @@ def _environment(search_dir: str) -> SandboxedEnvironment:
     return env
 
 
-def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
-    """Everything a template may use. Raw user text is passed as data, never as template."""
+def previously(previous: tuple[int, Decision, datetime] | None) -> str:
+    """The brief's line for a re-scored escalation: "N/20, <decision>, on <date>" (the
+    verdict before the last re-score; see ``escalation.previous_verdict``), or ""."""
+    if previous is None:
+        return ""
+    total, decision, when = previous
+    return f"{total}/20, {BAND_BY_DECISION[decision].label.lower()}, on {when:%Y-%m-%d}"
+
+
+def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS,
+                  previous: tuple[int, Decision, datetime] | None = None) -> dict[str, Any]:
+    """Everything a template may use. Raw user text is passed as data, never as template.
+    ``previous``: the verdict before the last re-score, if any."""
     band = BAND_BY_DECISION[a.decision]
     rows = [
         {
@@ -142,6 +154,7 @@ def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS) -> dict[
         "warnings": [w.message for w in a.warnings],
         "brief_warnings": settings.brief_warnings,
         "currency": settings.currency,
+        "previously": previously(previous),
     }
 
 
@@ -149,6 +162,7 @@ def render_brief(
     a: Assessment,
     settings: Settings = DEFAULT_SETTINGS,
     template: Path | None = None,
+    previous: tuple[int, Decision, datetime] | None = None,
 ) -> str:
     """Render the brief with the user's template (settings.template) or the shipped one."""
     template = template or settings.template
@@ -158,7 +172,7 @@ def render_brief(
     else:
         env = _environment(str(templates_dir()))
         name = TEMPLATE_NAME
-    return render_limited(env.get_template(name), brief_context(a, settings))
+    return render_limited(env.get_template(name), brief_context(a, settings, previous))
 
 
 def render_limited(template: Any, context: dict[str, Any], *, seconds: float | None = None,
@@ -187,7 +201,7 @@ def render_limited(template: Any, context: dict[str, Any], *, seconds: float | N
             return local(frame, event, arg)
         return None
 
-    previous = sys.gettrace()
+    tracer = sys.gettrace()
     sys.settrace(calls)
     try:
         out: list[str] = []
@@ -200,4 +214,4 @@ def render_limited(template: Any, context: dict[str, Any], *, seconds: float | N
             out.append(chunk)
         return "".join(out)
     finally:
-        sys.settrace(previous)
+        sys.settrace(tracer)

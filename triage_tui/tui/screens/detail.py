@@ -77,6 +77,8 @@ class DetailScreen(Screen[None]):
             with Vertical(id="detail-side"):
                 yield Static("Lifecycle", classes="side-section")
                 yield Static("", id="lifecycle")
+                yield Static("Warnings", classes="side-section")
+                yield Static("", id="detail-warnings")
                 yield PreviousScores(id="previous")
             with VerticalScroll(id="detail-brief-scroll"):
                 yield Markdown(self._brief_markdown(), id="detail-brief")
@@ -119,7 +121,17 @@ class DetailScreen(Screen[None]):
             account=inert(a.account),  # user text: a variable, never parsed as markup
         ))
         self.query_one("#lifecycle", Static).update(self._lifecycle())
+        self.query_one("#detail-warnings", Static).update(self._warnings())
         self.refresh_bindings()
+
+    def _warnings(self) -> Content:
+        """The warnings stored with the assessment (as they were when it was saved)."""
+        warnings = self.assessment.warnings
+        if not warnings:
+            return Content.styled("none", "$text-muted")
+        return Content("\n").join(
+            Content.assemble(("⚠ ", "$warning"), (inert(w.message), "")) for w in warnings
+        )
 
     def _lifecycle(self) -> Content:
         """The lifecycle lines; user text (route, note) goes in as markup variables."""
