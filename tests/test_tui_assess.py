@@ -801,7 +801,10 @@ async def test_new_draft_is_new_in_every_field(app: TriageApp) -> None:
 
 @asynctest
 async def test_panel_key_focuses_and_scrolls_the_side_panel(db_file: Path) -> None:
+    from triage_tui.paths import draft_path
+
     for size in ((120, 40), (80, 24)):
+        draft_path().unlink(missing_ok=True)  # the last run's unsaved "Acme" would be offered back
         app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
         async with app.run_test(size=size) as pilot:
             screen = await ready(pilot)

@@ -290,6 +290,7 @@ class TriageApp(App[None]):
             self.exit()
             return
         if any(w.group == "save" and w.is_running for w in assess.workers):
+            assess.autosave(force=True)  # kept now, whatever the save does
             if not self._quit_after_save:
                 self._quit_after_save = True
                 self.notify("Saving… the app closes when the assessment is saved.",
@@ -327,6 +328,8 @@ class TriageApp(App[None]):
         if self.assess is not None and not self.assess.dirty:
             self.exit()
         else:
+            if self.assess is not None:
+                self.assess.autosave(force=True)
             self.notify("Not quitting: the assessment was not saved. The draft is kept; "
                         "ctrl+q again to quit anyway.", title="Quit", severity="warning",
                         timeout=15)

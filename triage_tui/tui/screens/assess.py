@@ -719,9 +719,8 @@ class AssessScreen(Screen[None]):
         from ...storage.drafts import save_draft
 
         self._autosave_due = False
-        draft = dataclasses.replace(self._draft, by=self._draft.by if self._by_user_edited else None)
         try:
-            save_draft(self._draft_file(), draft, now=self.triage.now())
+            save_draft(self._draft_file(), self._draft, now=self.triage.now())
         except OSError as exc:
             self.notify(f"Could not keep the draft: {exc}", title="Draft", severity="warning")
 
