@@ -258,7 +258,10 @@ async def test_arr_and_tier_suggest_account_value(app: TriageApp) -> None:
 
 @asynctest
 async def test_the_value_helper_sits_under_the_account_value_slider(db_file: Path) -> None:
+    from triage_tui.paths import draft_path
+
     for size in ((120, 40), (80, 24)):
+        draft_path().unlink(missing_ok=True)  # the last run's unsaved draft would be offered back
         app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
         async with app.run_test(size=size) as pilot:
             screen = await ready(pilot)
@@ -763,7 +766,10 @@ async def test_typing_right_after_tab_keeps_the_fields_text(app: TriageApp) -> N
 
 @asynctest
 async def test_date_fields_show_the_whole_date(db_file: Path) -> None:
+    from triage_tui.paths import draft_path
+
     for size in ((120, 40), (80, 24)):
+        draft_path().unlink(missing_ok=True)  # the last run's unsaved draft would be offered back
         app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
         async with app.run_test(size=size) as pilot:
             screen = await ready(pilot)
@@ -817,7 +823,10 @@ async def test_new_draft_is_new_in_every_field(app: TriageApp) -> None:
 
 @asynctest
 async def test_panel_key_focuses_and_scrolls_the_side_panel(db_file: Path) -> None:
+    from triage_tui.paths import draft_path
+
     for size in ((120, 40), (80, 24)):
+        draft_path().unlink(missing_ok=True)  # the last run's unsaved "Acme" would be offered back
         app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
         async with app.run_test(size=size) as pilot:
             screen = await ready(pilot)

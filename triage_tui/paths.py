@@ -59,3 +59,8 @@ def state_path() -> Path:
     """Small UI state (the chosen theme), kept apart from the user's config file. The data
     folder is created private (0700) even when this file is the first thing in it."""
     return private_dir(data_dir()) / "ui-state.json"
+
+
+def draft_path() -> Path:
+    """The assess screen's unsaved draft (autosaved; offered back at the next start)."""
+    return private_dir(data_dir()) / "draft.json"

@@ -23,6 +23,7 @@ from .domain.models import Assessment
 from .domain.rubric import (
     BAND_BY_DECISION, ISSUE_TYPES, Decision, Dimension, IssueType, WarningCode,
 )
+from .domain.text import inert
 
 if TYPE_CHECKING:
     from .storage import HistoryStore
@@ -73,7 +74,8 @@ class Row:
     id: int
     created_at: datetime  # UTC
     local: datetime  # created_at in the local time zone (what the table shows)
-    account: str
+    account: str  # as stored (typed)
+    account_shown: str  # as a terminal may show it: control characters made visible
     account_key: str
     total: int
     decision: Decision
@@ -166,6 +168,7 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
         created_at=created,
         local=local,
         account=account,
+        account_shown=inert(account),
         account_key=account_key(account),
         total=doc["total"],
         decision=_DECISIONS[doc["decision"]],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 import re
+import sys
+import time
 import unicodedata
 from datetime import datetime
 from functools import lru_cache
@@ -17,6 +20,15 @@ from .rubric import BAND_BY_DECISION, DIMENSIONS, ISSUE_TYPES, SIGNALS, Decision
 from .settings import DEFAULT_SETTINGS, Settings
 
 TEMPLATE_NAME = "assessment.md.j2"
+
+# A user's template is code someone else may have written: it gets this long and may
+# write this much (the shipped one takes a few milliseconds and writes ~2 000 characters).
+RENDER_SECONDS = 2.0
+RENDER_MAX_CHARS = 1_000_000
+
+
+class TemplateLimitError(Exception):
+    """A template ran too long or wrote too much (a loop that never ends, say)."""
 
 # Characters that can start or change markdown structure inline; all are escaped with
 # a backslash (CommonMark lets any ASCII punctuation be escaped).
@@ -57,9 +69,28 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
+class _LimitedSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, plus no ``*`` or ``**`` that would build a huge value in one
+    C-level step (``"x" * 10**10``), which no time limit could interrupt."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        if operator_ == "**":
+            if isinstance(right, (int, float)) and abs(right) > 64:
+                raise TemplateLimitError("the template raises a number to too high a power")
+            return operator.pow(left, right)
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, bytes, list, tuple)) and isinstance(count, int) \
+                    and len(seq) * count > RENDER_MAX_CHARS:
+                raise TemplateLimitError(
+                    f"the template builds a value of more than {RENDER_MAX_CHARS:,} items")
+        return operator.mul(left, right)
+
+
 @lru_cache(maxsize=8)
 def _environment(search_dir: str) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _LimitedSandbox(
         loader=FileSystemLoader(search_dir),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -141,4 +172,46 @@ def render_brief(
     else:
         env = _environment(str(templates_dir()))
         name = TEMPLATE_NAME
-    return env.get_template(name).render(**brief_context(a, settings, previous))
+    return render_limited(env.get_template(name), brief_context(a, settings, previous))
+
+
+def render_limited(template: Any, context: dict[str, Any], *, seconds: float | None = None,
+                   max_chars: int | None = None) -> str:
+    """``template`` rendered, stopped with :class:`TemplateLimitError` after ``seconds``
+    or ``max_chars`` of output.
+
+    The time limit is checked on every line the compiled template runs (a trace function
+    on this thread, for the template's own code only), so a loop that writes nothing is
+    stopped too; the previous trace function (a debugger, coverage) is put back after."""
+    seconds = RENDER_SECONDS if seconds is None else seconds
+    max_chars = RENDER_MAX_CHARS if max_chars is None else max_chars
+    deadline = time.monotonic() + seconds
+    filename = template.filename or "<template>"
+
+    def too_slow() -> TemplateLimitError:
+        return TemplateLimitError(f"the template took longer than {seconds:g} s (stopped)")
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if time.monotonic() > deadline:
+            raise too_slow()
+        return local
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename == filename:
+            return local(frame, event, arg)
+        return None
+
+    tracer = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        out: list[str] = []
+        size = 0
+        for chunk in template.generate(**context):
+            size += len(chunk)
+            if size > max_chars:
+                raise TemplateLimitError(
+                    f"the template wrote more than {max_chars:,} characters (stopped)")
+            out.append(chunk)
+        return "".join(out)
+    finally:
+        sys.settrace(tracer)

@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from ..domain.settings import Settings
+from ..domain.text import inert
 
 if TYPE_CHECKING:
     from ..domain.models import Draft
@@ -110,6 +113,7 @@ class TriageApp(App[None]):
         self._store_lock = threading.Lock()
         self.first_frame_shown = False  # see on_ready
         self.assess: AssessScreen | None = None  # the assess mode's screen, once mounted
+        self._quit_after_save = False  # ctrl+q pressed while a save was in flight
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -142,6 +146,58 @@ class TriageApp(App[None]):
                 if await self.run_action(active.binding.action, active.node):
                     return
         await super().on_event(event)
+
+    def get_driver_class(self) -> Any:
+        from .driver import tolerate_invalid_input
+
+        return tolerate_invalid_input(super().get_driver_class())
+
+    # ----------------------------------------------------------------- user text is data
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of the app (screens and widgets call this one too) is shown
+        as plain, inert text: messages carry user text (account names, notes, error
+        messages naming a file), which is never parsed as Textual markup (a
+        ``[@click=app.quit]`` in an account name is just text) and whose control
+        characters are shown, not sent to the terminal. ``markup`` is ignored on purpose."""
+        super().notify(
+            inert(message, keep_newlines=True),
+            title=inert(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def on_input_changed(self, event: Any) -> None:
+        """A text field never holds a control character (a paste can carry ESC, and a
+        field draws its value as it is): it becomes its visible picture (``␛``), what the
+        user then sees is what is saved. Undecodable pasted bytes (lone surrogates, which
+        could be neither drawn nor saved) become ``�`` the same way."""
+        shown = inert(event.value)
+        if shown != event.value:
+            event.input.value = shown
+
+    def on_text_area_changed(self, event: Any) -> None:
+        """The same for multi-line fields (line breaks and tabs are kept)."""
+        area = event.text_area
+        text = area.text
+        shown = field_text(text)
+        if shown != text:
+            cursor = area.cursor_location
+            area.text = shown
+            area.cursor_location = cursor
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title and sub-title, with control characters made visible."""
+        return super().format_title(inert(title), inert(sub_title))
 
     @staticmethod
     def _is_text_field(widget: object) -> bool:
@@ -188,6 +244,8 @@ class TriageApp(App[None]):
         for placeholder in self.screen.query(Deferred):
             placeholder.start()
         self.call_after_refresh(self.refresh_overdue)  # after the first frame
+        if self.assess is not None:  # after the form is complete: a kept draft is offered
+            self.call_after_refresh(self.assess.offer_kept_draft)
 
     def today(self):  # -> date
         """The local date, read from the clock at most once a second (it is asked on
@@ -268,6 +326,62 @@ class TriageApp(App[None]):
             return
         self.push_screen(HelpScreen(self.settings, self.screen))
 
+    async def action_quit(self) -> None:
+        """ctrl+q: never loses what was typed.
+
+        A save still in flight (another process may hold the history's lock) is waited
+        for, with a note; if it fails the app stays open with the draft. Unsaved changes
+        are asked about (the draft is kept privately either way and offered back at the
+        next start)."""
+        assess = self.assess
+        if assess is None:
+            self.exit()
+            return
+        if any(w.group == "save" and w.is_running for w in assess.workers):
+            assess.autosave(force=True)  # kept now, whatever the save does
+            if not self._quit_after_save:
+                self._quit_after_save = True
+                self.notify("Saving… the app closes when the assessment is saved.",
+                            title="Quit", timeout=30)
+            return
+        assess.recompute()
+        assess.autosave(force=True)
+        if not assess.dirty:
+            self.exit()
+            return
+        from .screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "This assessment has unsaved changes.\nQuit anyway? The draft is kept "
+                "and offered back the next time you start triage.",
+                title="Quit", yes="Quit", no="Keep editing",
+            ),
+            callback=answered,
+        )
+
+    def save_finished(self) -> None:
+        """The assess screen's save is over (saved or not): a quit waiting for it closes
+        the app once it is saved; if it failed, the app stays open with the draft."""
+        if not self._quit_after_save:
+            return
+        self._quit_after_save = False
+        if self.assess is not None and not self.assess.dirty:
+            self.exit()
+        else:
+            if self.assess is not None:
+                self.assess.autosave(force=True)
+            self.notify("Not quitting: the assessment was not saved. The draft is kept; "
+                        "ctrl+q again to quit anyway.", title="Quit", severity="warning",
+                        timeout=15)
+
     def action_back(self) -> None:
         if isinstance(self.screen, ModalScreen):
             self.screen.dismiss()
@@ -310,6 +424,12 @@ class TriageApp(App[None]):
                 yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
         yield SystemCommand("Help", "Keys and the scoring rubric (F1)", self.action_help)
         yield from super().get_system_commands(screen)
+
+
+def field_text(text: str) -> str:
+    """``text`` as a multi-line form field may hold it: controls made visible, except
+    line breaks and tabs."""
+    return "\t".join(inert(part, keep_newlines=True) for part in text.split("\t"))
 
 
 def make_app(

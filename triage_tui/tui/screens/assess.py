@@ -33,6 +33,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from ...domain.text import inert
 from ...domain.parse import ParseError, parse_optional_amount, parse_optional_date
 from ...domain.engine import (
     account_value_reason,
@@ -65,6 +66,8 @@ if TYPE_CHECKING:
 # in bursts, so the preview waits for them to rest; typed text shows sooner.
 PREVIEW_DELAY = 0.3
 PREVIEW_DELAY_SCORES = 1.0
+# Seconds between looks at the form for the private autosave of an unsaved draft.
+AUTOSAVE_EVERY = 1.0
 
 STRATEGIC_ORDER = (Strategic.NONE, Strategic.MODERATE, Strategic.HIGH)
 
@@ -387,14 +390,25 @@ class BriefPreview(Vertical):
         self._timer = self.set_timer(delay, self._show_brief)
 
     async def _show_brief(self) -> None:
+        import asyncio
+
         from textual.widgets import Markdown
 
         self._timer = None
+        render = self.screen.render_brief  # type: ignore[attr-defined]
         try:
-            text = self.screen.render_brief()  # type: ignore[attr-defined]
+            # A user's template may take up to its time limit (brief.py): in a thread,
+            # so keys keep working. The shipped one takes milliseconds: at once.
+            custom = self.app.settings.template is not None  # type: ignore[attr-defined]
+            text = await asyncio.to_thread(render) if custom else render()
         except Exception as exc:  # a user template can fail in many ways
             text = f"**Cannot render the brief:** {exc}"
-        if text != self._text:
+            if text != self._text:
+                self.notify(f"Cannot render the brief: {exc}", title="Template",
+                            severity="error", timeout=10)
+        # Control characters a custom template printed without the md filters: visible.
+        text = inert(text, keep_newlines=True)
+        if text != self._text and self.is_mounted:
             self._text = text
             await self.query_one(Markdown).update(text)
 
@@ -458,6 +472,7 @@ class AssessScreen(Screen[None]):
         self._why_value_auto = ""
         self._account_message = ""
         self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
+        self._autosave_due = False  # the form changed since the draft was last kept
 
     @property
     def triage(self) -> TriageApp:
@@ -507,6 +522,7 @@ class AssessScreen(Screen[None]):
         # Already in view: Textual would otherwise centre it ("scroll visible"), moving
         # the form down by a line or two at 80×24 before anything was typed.
         self._account.focus(scroll_visible=False)
+        self.set_interval(AUTOSAVE_EVERY, self.autosave)
 
     def on_resize(self, event: events.Resize) -> None:
         # Narrow terminals: compact keys, and below ~84 columns no palette hint (it would
@@ -565,6 +581,7 @@ class AssessScreen(Screen[None]):
         self.verdict = Verdict(draft, evaluation, self._loaded)
 
     def watch_verdict(self, verdict: Verdict | None) -> None:
+        self._autosave_due = True
         if verdict is not None:
             self._panel.show(verdict.draft, verdict.evaluation)
             if verdict.draft.account:
@@ -685,11 +702,84 @@ class AssessScreen(Screen[None]):
     def dirty(self) -> bool:
         return self._baseline is not None and self._comparable(self._draft) != self._baseline
 
+    # ----------------------------------------------------------------- the kept draft
+
+    @staticmethod
+    def _draft_file() -> Any:
+        from ...paths import draft_path
+
+        return draft_path()
+
+    def autosave(self, *, force: bool = False) -> None:
+        """Keep the unsaved draft privately (see storage/drafts.py): a moment after a
+        change, and when the app quits. A form with nothing unsaved writes nothing (a
+        kept draft not yet restored is not overwritten by an empty form)."""
+        if not (self._autosave_due or force) or not self.dirty:
+            return
+        from ...storage.drafts import save_draft
+
+        self._autosave_due = False
+        try:
+            save_draft(self._draft_file(), self._draft, now=self.triage.now())
+        except OSError as exc:
+            self.notify(f"Could not keep the draft: {exc}", title="Draft", severity="warning")
+
+    def _forget_kept_draft(self, *, keep_copy: bool = False) -> None:
+        from ...storage.drafts import clear_draft
+
+        try:
+            clear_draft(self._draft_file(), keep_copy=keep_copy)
+        except OSError:
+            pass
+
+    def offer_kept_draft(self) -> None:
+        """At start: a draft kept from last time (a crash, a closed terminal, a quit
+        without saving) is offered back — restore it or discard it."""
+        from ...storage.drafts import load_draft
+
+        kept = load_draft(self._draft_file())
+        if kept is None:
+            return
+        draft, saved_at = kept
+        from .confirm import ConfirmScreen
+
+        def answered(restore: bool | None) -> None:
+            if restore:
+                self.load_draft(draft)
+                self._baseline = self._comparable(Draft())  # unsaved: quitting asks
+                self._autosave_due = True
+                self.notify("The unsaved draft is back in the form.", title="Draft restored")
+            else:
+                self._forget_kept_draft(keep_copy=True)
+
+        when = f" from {saved_at.astimezone():%Y-%m-%d %H:%M}" if saved_at else ""
+        account = draft.account or "(no account yet)"
+        self.app.push_screen(
+            ConfirmScreen(
+                f"An unsaved assessment was kept{when}:\n{account}, total "
+                f"{draft.scores.total}/{TOTAL_MAX}.\nRestore it into the form?",
+                title="Unsaved draft", yes="Restore", no="Discard",
+            ),
+            callback=answered,
+        )
+
     # ----------------------------------------------------------------- loading a draft
 
     def load_draft(self, draft: Draft) -> None:
         """Put `draft` in the form as a new, unsaved assessment (also used by ctrl+n).
-        The lower form fills itself from the verdict (now, or when it is mounted)."""
+        The lower form fills itself from the verdict (now, or when it is mounted).
+        Control characters in its texts (a stored record reopened) are made visible,
+        as the fields show them (see TriageApp.on_input_changed)."""
+        from ..app import field_text
+
+        draft = dataclasses.replace(
+            draft,
+            account=inert(draft.account),
+            rationale=Rationale(**{d.value: inert(draft.rationale[d]) for d in Dimension}),
+            situation=field_text(draft.situation),
+            ask=inert(draft.ask),
+            comms=inert(draft.comms),
+        )
         with self.prevent(Input.Changed, Slider.Changed):
             self._account.value = draft.account
             for dim, slider in self._sliders.items():
@@ -755,8 +845,13 @@ class AssessScreen(Screen[None]):
             return
         self.app.call_from_thread(self._saved, saved, snapshot)
 
+    def on_worker_state_changed(self, event: Any) -> None:
+        if event.worker.group == "save" and event.worker.is_finished:
+            self.triage.save_finished()
+
     def _saved(self, saved: Assessment, snapshot: dict[str, Any]) -> None:
         self._baseline = snapshot
+        self._forget_kept_draft()
         ident = f"#{saved.id} " if getattr(saved, "id", None) is not None else ""
         label = BAND_BY_DECISION[saved.decision].label.lower()
         self.notify(
@@ -834,6 +929,7 @@ class AssessScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.load_draft(Draft())
+                self._forget_kept_draft(keep_copy=True)
 
         self.app.push_screen(
             ConfirmScreen(

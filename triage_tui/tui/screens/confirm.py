@@ -6,8 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+from ...domain.text import inert
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -35,8 +38,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog confirm"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.question, markup=False, id="question")
+            # Questions name accounts: plain, inert text (never markup).
+            yield Label(Content(inert(self.title_text)), classes="dialog-title")
+            yield Static(Content(inert(self.question, keep_newlines=True)), id="question")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.yes_label} (y)", id="yes", variant="warning")
                 yield Button(f"{self.no_label} (n)", id="no", variant="primary")

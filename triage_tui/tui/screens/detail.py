@@ -118,7 +118,7 @@ class DetailScreen(EscalationActions, Screen[None]):
                 yield Static("", id="timeline")
                 yield PreviousScores(id="previous")
             with VerticalScroll(id="detail-brief-scroll"):
-                yield Markdown(self._brief_text(), id="detail-brief")
+                yield Markdown(self._brief_markdown(), id="detail-brief")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -145,14 +145,20 @@ class DetailScreen(EscalationActions, Screen[None]):
         except Exception as exc:  # a user template can fail in many ways
             return f"**Cannot render the brief:** {exc}"
 
+    def _brief_markdown(self) -> str:
+        """The brief as the Markdown widget gets it: control characters made visible (a
+        custom template may print user text without the md filters)."""
+        return inert(self._brief_text(), keep_newlines=True)
+
     def _refresh_view(self) -> None:
         a = self.assessment
         band = BAND_BY_DECISION[a.decision]
         status = self.escalation.status.value if self.escalation is not None else "…"
-        self.query_one("#detail-title", Static).update(
-            f"#{a.id} [b]{escape(a.account)}[/b]  {a.created_at.astimezone():%Y-%m-%d}  "
-            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {status}"
-        )
+        self.query_one("#detail-title", Static).update(Content.from_markup(
+            f"#{a.id} [b]$account[/b]  {a.created_at.astimezone():%Y-%m-%d}  "
+            f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {status}",
+            account=inert(a.account),  # user text: a variable, never parsed as markup
+        ))
         self.query_one("#lifecycle", Static).update(self._lifecycle())
         self.query_one("#detail-warnings", Static).update(self._warnings())
         self.query_one("#timeline", Static).update(self._timeline())
@@ -168,6 +174,7 @@ class DetailScreen(EscalationActions, Screen[None]):
         )
 
     def _lifecycle(self) -> Content:
+        """The lifecycle lines; user text (route, note) goes in as plain Content values."""
         a = self.assessment
         esc = self.escalation
         now = self.triage.now()
@@ -234,7 +241,7 @@ class DetailScreen(EscalationActions, Screen[None]):
         changed = a != self.assessment
         self.assessment, self.escalation = a, esc
         if changed:
-            self.query_one("#detail-brief").update(self._brief_text())  # type: ignore[attr-defined]
+            self.query_one("#detail-brief").update(self._brief_markdown())  # type: ignore[attr-defined]
         self._refresh_view()
         if self._announce:
             self._announce = False

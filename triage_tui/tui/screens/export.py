@@ -11,8 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Static
+
+from ...domain.text import inert
 
 
 class ExportScreen(ModalScreen["Path | None"]):
@@ -32,7 +35,7 @@ class ExportScreen(ModalScreen["Path | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog export"):
             yield Label("Export the brief", classes="dialog-title")
-            yield Static(f"Markdown file (relative to {self.folder}):", markup=False, classes="hint")
+            yield Static(Content(f"Markdown file (relative to {inert(self.folder)}):"), classes="hint")
             yield Input(self.default_name, id="export-path")
             yield Static("", id="export-error", classes="validation")
             with Horizontal(classes="buttons"):

@@ -11,8 +11,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from ...domain.text import inert
 
 LEGEND = "1 very unhappy · 2 unhappy · 3 neutral · 4 happy · 5 very happy"
 
@@ -51,7 +54,7 @@ class ResolveScreen(ModalScreen["Resolution | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog resolve"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(Content(inert(self.title_text)), classes="dialog-title")
             yield Static("How satisfied is the customer with the outcome?")
             with RadioSet(id="satisfaction"):
                 for n in range(1, 6):

@@ -21,6 +21,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tab, Tabs
@@ -34,6 +35,7 @@ from ...domain.rubric import (
     IssueType,
     plural,
 )
+from ...domain.text import fit, inert, pad
 from ..widgets.commands import ScreenCommands
 from ...readmodel import TYPE_SHORT
 
@@ -80,9 +82,19 @@ def _days(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} d"
 
 
-def review_cards(r: Review, width: int, now: Any) -> dict[str, str]:
-    """Each card's markup, bars ``width`` cells wide."""
+def review_cards(r: Review, width: int, now: Any) -> dict[str, Content]:
+    """Each card, bars ``width`` cells wide. User text (account names) goes in as markup
+    *variables* (``$user0``…), filled in as plain, inert text: never parsed as markup."""
     cards: dict[str, str] = {}
+    user: dict[str, str] = {}
+
+    def text(value: str, width: int | None = None) -> str:
+        shown = inert(value)
+        if width is not None:
+            shown = pad(fit(shown, width), width)
+        name = f"user{len(user)}"
+        user[name] = shown
+        return f"${name}"
 
     most = max((c.count for c in r.by_decision), default=0)
     cards["decisions"] = "\n".join(
@@ -101,9 +113,8 @@ def review_cards(r: Review, width: int, now: Any) -> dict[str, str]:
     if r.repeat_accounts:
         lines = [f"[$text-muted]{'account':<22} {'escal.':>6} {f'in {r.repeat_window_days} d':>8}  last[/]"]
         for rep in r.repeat_accounts[:6]:
-            name = rep.account if len(rep.account) <= 22 else rep.account[:21] + "…"
             lines.append(
-                f"[b]{escape(name):<22}[/b] {rep.escalations:>6} "
+                f"[b]{text(rep.account, 22)}[/b] {rep.escalations:>6} "
                 f"[b $warning]{rep.most_in_window:>8}[/]  {rep.last_at.astimezone():%Y-%m-%d}"
             )
         if len(r.repeat_accounts) > 6:
@@ -154,7 +165,7 @@ def review_cards(r: Review, width: int, now: Any) -> dict[str, str]:
         for f in r.followups[:6]:
             when = f"{f.due_at.astimezone():%Y-%m-%d %H:%M}"
             flag = "[b $error reverse]⚑ overdue[/]" if f.overdue else "[b $warning]⚑ due[/]"
-            lines.append(f"{flag} #{f.id} [b]{escape(f.account)}[/b] {when}")
+            lines.append(f"{flag} #{f.id} [b]{text(f.account)}[/b] {when}")
         if len(r.followups) > 6:
             lines.append(f"[$text-muted]+{len(r.followups) - 6} more (triage followups)[/]")
         cards["followups"] = "\n".join(lines)
@@ -168,7 +179,7 @@ def review_cards(r: Review, width: int, now: Any) -> dict[str, str]:
         days = "—" if c.average_days_to_resolve is None else f"{c.average_days_to_resolve:.1f}"
         lines.append(f"[${band.style}]{escape(band.label):<22}[/]{c.resolved:>9}{sat:>9}{days:>7}")
     cards["calibration"] = "\n".join(lines)
-    return cards
+    return {key: Content.from_markup(markup, **user) for key, markup in cards.items()}
 
 
 class ReviewScreen(Screen[None]):
@@ -279,8 +290,8 @@ class ReviewScreen(Screen[None]):
         self.app.call_from_thread(self._done, review, period)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#review-summary", Static).update(
-            f"[$error]Cannot read the history: {escape(message)}[/]")
+        self.query_one("#review-summary", Static).update(Content.from_markup(
+            "[$error]Cannot read the history: $message[/]", message=inert(message)))
         self.loaded = True
 
     def _done(self, review: Review, period: str) -> None:

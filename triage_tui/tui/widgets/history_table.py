@@ -353,7 +353,7 @@ class HistoryTable(ScrollView, can_focus=True):
         return {
             "id": (str(row.id), "muted"),
             "date": (f"{row.local:%Y-%m-%d}", None),
-            "account": (row.account, None),
+            "account": (row.account_shown, None),
             "total": (str(row.total), None),
             "decision": (("● " if bullet else "") + DECISION_SHORT[row.decision],
                          row.decision.value),
