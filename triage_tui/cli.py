@@ -6,7 +6,7 @@ import argparse
 import json
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
@@ -412,11 +412,15 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .domain.review import build_review
-    from .readmodel import row_from_doc
+    from .readmodel import load_review_rows, row_from_doc
 
     now = datetime.now(timezone.utc)
-    # Plain documents, one at a time: no pydantic per record, no second copy of the history.
-    rows = [row_from_doc(doc) for doc in _store(args).each_document()]
+    store = _store(args)
+    if args.all:
+        # Plain documents, one at a time: no pydantic per record, no second copy of the history.
+        rows = [row_from_doc(doc) for doc in store.each_document()]
+    else:  # the period's records and the pending follow-ups only, as the review screen reads
+        rows = load_review_rows(store, now - timedelta(days=args.days))
     review = build_review(rows, now, None if args.all else args.days)
     if args.json:
         _print_json(review.to_dict(json_safe=True))

@@ -27,6 +27,7 @@ the old file or the new one; a failed write (full disk) leaves the old file unto
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import zlib
@@ -229,24 +230,27 @@ class Canonical:
             at = body.find(needle, stop, end)
         return found
 
-    def tail(self, n: int) -> list[bytes]:
-        """The last ``n`` record lines (oldest first), found from the end of the body."""
-        if n <= 0:
-            return []
+    def reversed_lines(self) -> Iterator[bytes]:
+        """Every record line, newest first, found from the end of the body one at a time:
+        a caller that stops early never has the rest split out."""
         if self._lines is not None:
-            return self._lines[-n:]
+            yield from reversed(self._lines)
+            return
         body = self.body
         if body == EMPTY_BODY:
-            return []
-        out: list[bytes] = []
+            return
         floor = len(BODY_PREFIX) - 1  # the newline that ends '"_default": {'
         end = len(body) - len(_TAIL)
-        while len(out) < n:
+        while True:
             newline = body.rfind(b"\n", floor, end)
-            out.append(body[newline + 1 : end])
+            yield body[newline + 1 : end]
             if newline <= floor:
-                break
+                return
             end = newline - 1  # before the "," of the separator
+
+    def tail(self, n: int) -> list[bytes]:
+        """The last ``n`` record lines (oldest first), found from the end of the body."""
+        out = list(itertools.islice(self.reversed_lines(), max(n, 0)))
         out.reverse()
         return out
 

@@ -500,13 +500,32 @@ class HistoryStore:
         Each call returns new dicts: the caller may keep or change them."""
         with self._mutex:
             data = self._snapshot().data
-            if since is None:
-                lines = data.tail(limit) if limit is not None else data.lines()
-            else:
-                lines = data.lines()
-                first = bisect.bisect_left(lines, _utc(since), key=lambda ln: _line_key(ln)[0])
-                lines = lines[first:] if limit is None else lines[max(first, len(lines) - limit):]
+            if since is not None:
+                return self._documents_since(data, _utc(since), limit)
+            lines = data.tail(limit) if limit is not None else data.lines()
         return self._documents(lines)
+
+    def _documents_since(self, data: Canonical, since: datetime, limit: int | None
+                         ) -> list[dict[str, Any]]:
+        """The documents created at or after ``since``, newest first, read from the end of
+        the file (it is in time order) and each parsed once: the cost follows the period,
+        not the size of the history."""
+        loads, fromiso = orjson.loads, datetime.fromisoformat
+        docs: list[dict[str, Any]] = []
+        try:
+            with paused_gc():
+                for line in data.reversed_lines():
+                    if limit is not None and len(docs) >= limit:
+                        break
+                    cut = line.index(b'": ')
+                    doc = loads(memoryview(line)[cut + 3 :])
+                    if _utc(fromiso(doc["created_at"])) < since:
+                        break
+                    doc["id"] = int(line[1:cut])
+                    docs.append(doc)
+        except (orjson.JSONDecodeError, ValueError, TypeError, KeyError) as exc:
+            raise self._corrupt(f"has a record that is not JSON ({exc})") from None
+        return docs
 
     def followup_documents(self) -> list[dict[str, Any]]:
         """The documents of :meth:`followups` (any age), newest first, without pydantic."""
