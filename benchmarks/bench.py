@@ -244,30 +244,47 @@ COMMANDS = {
     "show": ["show", "5"],
     "stats": ["stats"],
     "followups": ["followups"],
+    "due": ["due"],
     "save (assess --save)": [*ASSESS[:-1], "--save"],
 }
 BUDGET_10K, BUDGET_50K, MEMORY_10K = 1.5, 3.0, 2.0
 
 
 MAKE = """
-import json, sys
-from datetime import datetime, timezone
+import json, random, sys
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from triage_tui.storage import HistoryStore
-from triage_tui.storage.demo import demo_assessments
+from triage_tui.storage.demo import demo_assessments, demo_timeline
 own, tiny, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+now, rng = datetime(2026, 11, 20, 12, tzinfo=timezone.utc), random.Random(7)
+items = demo_assessments(n, now, seed=7)  # each an escalation with a timeline of 10 events
+if "--live-demo" not in sys.argv:
+    # A CSM's history: what was opened more than 30 days ago has been resolved (and checked
+    # in, if escalated); the live escalations are the recent ones. (The demo leaves 8 % of
+    # every age unresolved: 1 000 live escalations at 10 000, see --live-demo.)
+    old = now - timedelta(days=30)
+    items = [a if a.resolved_at or a.created_at >= old else replace(
+        a, resolved_at=a.created_at + timedelta(days=3), satisfaction=3,
+        checkin_done_at=(a.created_at + timedelta(days=4)) if a.decision.escalates else None)
+        for a in items]
 HistoryStore(own, notes=own.parent / "scratch-notes").add_many(
-    demo_assessments(n, datetime(2026, 11, 20, 12, tzinfo=timezone.utc), seed=7))
+    items, [demo_timeline(a, now, rng) for a in items])
 # The same documents as TinyDB itself writes them (json.dump: one line, its own key order):
 # the _meta checksum no longer matches, so the app must validate the file.
 tiny.write_text(json.dumps(json.loads(own.read_bytes())), "utf-8")
 """
 
 
+LIVE_DEMO = False  # --live-demo: keep the demo's unresolved escalations of every age
+
+
 def make_histories(own: Path, tiny: Path, n: int) -> None:
     """Made in a child process: the benchmark's own memory stays small, so the children it
     forks start small (their peak RSS counts what they inherited before exec)."""
-    subprocess.run([PY, "-c", MAKE, str(own), str(tiny), str(n)], check=True,
+    subprocess.run([PY, "-c", MAKE, str(own), str(tiny), str(n),
+                    *(["--live-demo"] if LIVE_DEMO else [])], check=True,
                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
 
 
@@ -336,7 +353,7 @@ def bench_scale(reps: int, tmp: Path, sizes: tuple[int, ...] = SIZES, screens: b
     (in the user cache folder); it is run once before the repetitions and reported apart."""
     print(f"scale: {' / '.join(f'{n:,}' for n in sizes)} stored assessments, own layout "
           "and TinyDB layout (ratios against the same at 100, sizes interleaved)")
-    env = isolated_env(tmp)
+    env = dict(isolated_env(tmp), TRIAGE_NOW=NOW.isoformat())  # the histories' "now"
     dbs: dict[tuple[int, str], Path] = {}
     for n in sizes:
         own, tiny = tmp / f"master-{n}.json", tmp / f"master-{n}-tinydb.json"
@@ -389,9 +406,14 @@ def main() -> int:
     parser.add_argument("--only", default="startup,keypress,cli,scale")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="scale: numbers of assessments (the first is the baseline)")
+    parser.add_argument("--live-demo", action="store_true",
+                        help="scale: keep the demo's 8 %% unresolved escalations of every age "
+                        "(1 000 live at 10 000) instead of resolving those over 30 days old")
     parser.add_argument("--no-screens", action="store_true",
                         help="scale: the CLI commands only (no history screen)")
     args = parser.parse_args()
+    global LIVE_DEMO
+    LIVE_DEMO = args.live_demo
     reps = 5 if args.quick else 15
     only = set(args.only.split(","))
     sys.path.insert(0, str(ROOT))

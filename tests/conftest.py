@@ -21,7 +21,9 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(name, str(path))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "history.json"))
-    monkeypatch.setenv("TRIAGE_CONFIG", str(tmp_path / "config.toml"))
+    config = tmp_path / "config.toml"
+    config.write_text("")  # an empty config: the defaults (a TRIAGE_CONFIG that is missing is an error)
+    monkeypatch.setenv("TRIAGE_CONFIG", str(config))
     return home
 
 

@@ -74,7 +74,7 @@ def test_assess_save_prints_the_id_and_the_record_round_trips(
     assert shown["decision"] == "escalate-with-urgency"
     assert shown["route"]["to"] == "CS leadership and support leadership"
     assert shown["route"]["teams"] == ["CS leadership", "Support leadership"]
-    assert shown["status"] == "open" and shown["ask"] == "An engineer"
+    assert shown["status"] == "escalated" and shown["ask"] == "An engineer"
 
 
 def test_history_json_is_newest_first_with_filters(capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,7 +124,7 @@ def test_readable_history_table(capsys: pytest.CaptureFixture[str], db_file: Pat
     lines = out.splitlines()
     assert lines[0].split() == ["ID", "DATE", "ACCOUNT", "SCORE", "DECISION", "TYPE", "STATUS"]
     assert lines[1].split()[0] == "2" and "Beta" in lines[1] and "4/20" in lines[1]
-    assert "15/20" in lines[2] and "with urgency" in lines[2] and "open" in lines[2]
+    assert "15/20" in lines[2] and "with urgency" in lines[2] and "escalated" in lines[2]
     assert "\x1b" not in out  # user text cannot drive the terminal
     assert str(db_file) in lines[-1]
 
@@ -144,7 +144,7 @@ def test_show_prints_summary_status_and_brief(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "show", "1")
     assert code == 0
     assert out.startswith("#1 Acme: 15/20")
-    assert "status: open" in out
+    assert "status: escalated" in out
     assert "## Escalation Assessment: Acme" in out and "### Scoring" in out
     assert "Third SLA breach" in out
 
@@ -208,7 +208,7 @@ def test_overdue_followups(capsys: pytest.CaptureFixture[str], db_file: Path) ->
     code, out, _ = run(capsys, "followups")
     assert "overdue by" in out
     code, out, _ = run(capsys, "history")
-    assert "check-in overdue" in out
+    assert "resolved · checkin-overdue" in out
 
 
 @pytest.mark.parametrize(

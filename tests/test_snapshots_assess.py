@@ -18,6 +18,9 @@ from triage_tui.domain.settings import Settings
 from triage_tui.storage.demo import sample_draft
 from triage_tui.tui.app import TriageApp, make_app
 from triage_tui.tui.screens.assess import AssessScreen
+from textual.screen import ModalScreen
+
+from tui_helpers import wait_for
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 
@@ -48,7 +51,15 @@ async def settle(pilot, draft: Draft | None = None) -> None:
         await pilot.pause()
     for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
-    await pilot.pause(0.5)
+    await pilot.pause()
+    # Workers (the verdict measures the lines it reserves) and the preview's re-render after
+    # a short quiet: wait for both, however busy the machine.
+    screen = app.screen
+    for _ in range(3):  # settled twice in a row: nothing left to start another round
+        await wait_for(pilot, lambda: not screen.query_one("VerdictPanel").measuring
+                       and screen.query_one("#preview").settled)
+        await pilot.pause(0.1)
+    await pilot.pause(0.2)
     await pilot.wait_for_scheduled_animations()
 
 
@@ -73,7 +84,8 @@ def test_assess_filled_120x40(snap_compare, app: TriageApp) -> None:
 def test_assess_sliders_by_keys_120x40(snap_compare, app: TriageApp) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
-        await pilot.press(*"Acme", "tab", "5", "tab", "4", "tab", "l", "l")
+        # after account value: the helper (ARR, strategic tier), then time sensitivity
+        await pilot.press(*"Acme", "tab", "5", "tab", "4", "tab", "tab", "tab", "l", "l")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
@@ -103,6 +115,7 @@ def test_export_modal_80x24(snap_compare, app: TriageApp, monkeypatch) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot, SAMPLE)
         await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ModalScreen))
         await pilot.pause()
         for widget in pilot.app.screen.query("Input"):
             widget.cursor_blink = False

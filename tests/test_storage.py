@@ -30,6 +30,7 @@ from triage_tui.storage import (
 from triage_tui.storage import jsonfile
 from triage_tui.storage import store as store_module
 from triage_tui.storage.demo import demo_assessments
+from triage_tui.storage.store import record_doc
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -144,7 +145,7 @@ def test_atomic_storage_works_as_a_tinydb_storage(tmp_path: Path) -> None:
 def test_a_file_written_by_tinydb_itself_is_read_and_then_rewritten_in_our_layout(
     store: HistoryStore,
 ) -> None:
-    record = make("Initech").to_dict(json_safe=True)
+    record = record_doc(make("Initech"), 7)
     store.path.write_text(json.dumps({"_default": {"7": record}}), "utf-8")
     assert store.get(7).account == "Initech"
     saved = store.add(make("Hooli", at=NOW + timedelta(hours=1)))
@@ -196,7 +197,8 @@ def test_random_operations_match_a_reference_model(store: HistoryStore) -> None:
         else:
             target = rng.choice(sorted(reference))
             if reference[target].resolved_at is None:
-                reference[target] = store.resolve(target, rng.randint(1, 5), "done", NOW)
+                reference[target] = store.resolve(target, rng.randint(1, 5), "done",
+                                                  NOW + timedelta(hours=600))
         expected = sorted(reference.values(), key=lambda a: (a.created_at, a.id), reverse=True)
         other = HistoryStore(store.path)
         assert [a.id for a in other.all()] == [a.id for a in expected]
@@ -247,7 +249,7 @@ def test_resolve_checkin_and_followups(store: HistoryStore) -> None:
 def test_lifecycle_refusals_change_nothing(store: HistoryStore) -> None:
     open_one = store.add(make("Acme", (4, 4, 4, 3)))
     handled = store.add(make("Beta", (1, 1, 1, 1), NOW + timedelta(minutes=1)))
-    store.resolve(handled.id, 3, now=NOW)
+    store.resolve(handled.id, 3, now=NOW + timedelta(minutes=2))
     before = store.path.read_bytes()
     with pytest.raises(StoreError, match="not resolved yet"):
         store.checkin(open_one.id)
@@ -338,7 +340,7 @@ CORRUPT_OR_FOREIGN = {
 
 
 def _bad_score_file() -> bytes:
-    doc = make().to_dict(json_safe=True)
+    doc = record_doc(make(), 1)
     doc["scores"]["customer_impact"] = 9
     return orjson.dumps({"_default": {"1": doc}})
 
@@ -395,7 +397,7 @@ def test_a_hand_edit_breaking_the_checksum_is_still_validated(store: HistoryStor
 
 
 def test_a_newer_schema_is_refused_but_not_called_corrupt(store: HistoryStore) -> None:
-    doc = make().to_dict(json_safe=True)
+    doc = record_doc(make(), 1)
     doc["schema_version"] = SCHEMA_VERSION + 1
     content = orjson.dumps({"_default": {"1": doc}})
     store.path.write_bytes(content)
@@ -542,7 +544,8 @@ def test_documents_are_the_records_as_json_newest_first(store: HistoryStore) -> 
     docs = fresh.documents()
     assert [d["id"] for d in docs] == [3, 2, 1]
     # exactly what the validated records dump to (so the TUI and the review can trust them)
-    assert docs == [{**a.to_dict(json_safe=True), "id": a.id} for a in fresh.all()]
+    assert docs == [record_doc(a, a.id or 0, fresh.escalation(a.id or 0).events)
+                    for a in fresh.all()]
     assert [d["id"] for d in fresh.documents(limit=2)] == [3, 2]
     assert fresh.documents(limit=0) == [] and len(fresh.documents(limit=10)) == 3
     docs[0]["account"] = "changed"  # new dicts each call: the store's copy is untouched

@@ -27,6 +27,7 @@ from triage_tui.domain.models import Assessment, Draft, Scores
 from triage_tui.storage import CorruptStoreError, HistoryStore, StoreError
 from triage_tui.storage import jsonfile
 from triage_tui.storage import store as store_module
+from triage_tui.storage.store import record_doc
 from triage_tui.storage.trust import TrustNotes
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -39,7 +40,7 @@ def make(account: str = "Acme", at: datetime = NOW, impact: int = 4) -> Assessme
 
 
 def doc(account: str = "Acme", at: datetime = NOW) -> dict:
-    return make(account, at).to_dict(json_safe=True)
+    return record_doc(make(account, at), 1)
 
 
 @pytest.fixture

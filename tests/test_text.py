@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 from hypothesis import given, strategies as st
 
-from triage_tui.domain.text import display_width, fit, inert, pad
+from triage_tui.domain.text import display_width, fit, inert, inert_json, pad
 
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
@@ -67,3 +68,12 @@ def test_fit_and_pad_use_columns() -> None:
 def test_fit_never_exceeds_width(text: str, width: int) -> None:
     text = unicodedata.normalize("NFC", text)
     assert display_width(fit(text, width)) <= width
+
+
+@given(st.recursive(st.none() | st.integers() | st.text(),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8))
+def test_inert_json_is_the_same_value_and_inert(value: object) -> None:
+    text = inert_json(json.dumps(value, indent=2, ensure_ascii=False))
+    assert json.loads(text) == value
+    assert not any(_dangerous(c) for c in text if c != "\n")

@@ -85,7 +85,9 @@ async def test_slider_keys(app: TriageApp) -> None:
 async def test_fast_key_sequence_lands_on_the_right_sliders(app: TriageApp) -> None:
     """What a script in tmux sends in one go: every key must reach the field focused then."""
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press(*"Acme", "tab", "5", "tab", "l", "l", "l", "tab", "4", "tab", "h", "3")
+        # account, impact, value, (the value helper: ARR, strategic tier), time, capability
+        await pilot.press(*"Acme", "tab", "5", "tab", "l", "l", "l", "tab", "tab", "tab", "4",
+                          "tab", "h", "3")
         screen = await ready(pilot)
         await pilot.pause()
         assert screen._draft.account == "Acme"
@@ -214,6 +216,8 @@ async def test_arr_and_tier_suggest_account_value(app: TriageApp) -> None:
         value = screen.query_one("#account_value", Slider)
         assert value.value == 5
         assert "suggested 5" in screen.query_one("#why-account_value").value
+        hint = panel_text(screen, "arr-hint")
+        assert "account value set to 5" in hint and "suggested" in hint
         value.focus()
         await pilot.press("h")  # the user may override
         await pilot.pause()
@@ -221,31 +225,99 @@ async def test_arr_and_tier_suggest_account_value(app: TriageApp) -> None:
         screen.query_one("#arr").focus()
         await pilot.press("ctrl+u", *"20000")
         await pilot.pause()
-        assert value.value == 3
+        assert value.value == 4  # set by hand: kept, and the hint says so
+        hint = panel_text(screen, "arr-hint")
+        assert "suggests 3" in hint and "your 4 is kept" in hint
         screen.query_one("#strategic").focus()
         await pilot.press("right", "right", "enter")  # High
         await pilot.pause()
-        assert value.value == 5
+        assert value.value == 4
+        assert "suggests 5" in panel_text(screen, "arr-hint")
+        value.focus()
+        await pilot.press("5")
+        await pilot.pause()
+        assert "as you set it" in panel_text(screen, "arr-hint")
 
 
 @asynctest
-async def test_by_when_defaults_from_the_decision_until_typed(app: TriageApp) -> None:
+async def test_the_value_helper_sits_under_the_account_value_slider(db_file: Path) -> None:
+    for size in ((120, 40), (80, 24)):
+        app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=size) as pilot:
+            screen = await ready(pilot)
+            slider = screen.query_one("#account_value", Slider).region
+            arr = screen.query_one("#arr").region
+            time = screen.query_one("#time_sensitivity", Slider).region
+            assert slider.bottom <= arr.y < time.y, size
+
+
+@asynctest
+async def test_by_when_is_suggested_not_filled_in(app: TriageApp) -> None:
+    """The decision's deadline is offered next to the field; the draft has none (and the
+    no-deadline warning stands) until the CSM accepts it with ctrl+b or types a date."""
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         by = screen.query_one("#by")
         expected = add_business_days(TODAY, DEFAULT_DEADLINE_BUSINESS_DAYS[Decision.HANDLE_YOURSELF])
-        assert by.value == expected.isoformat()
+        assert by.value == "" and screen._draft.by is None
+        assert by.placeholder == expected.isoformat()
+        assert f"suggested {expected.isoformat()}" in panel_text(screen, "by-hint")
+        assert "ctrl+b" in panel_text(screen, "by-hint")
+        assert screen.query_one("#by-hint").display  # seen, not only rendered
+        from triage_tui.tui.screens.help import key_sections
+
+        keys = {k: d for _, rows in key_sections(screen) for k, d in rows}
+        assert "suggested deadline" in keys["ctrl+b"] and keys["ctrl+l"] == "Panel"  # F1 help
         for dim in ("customer_impact", "account_value", "time_sensitivity", "csm_capability"):
             screen.query_one(f"#{dim}", Slider).value = 5
         await pilot.pause()
-        assert by.value == TODAY.isoformat()  # escalate immediately: same day
+        assert by.value == "" and screen._draft.by is None
+        assert f"suggested {TODAY.isoformat()}" in panel_text(screen, "by-hint")  # same day
+        codes = [w.code.value for w in screen._evaluation.warnings]
+        assert "no-deadline" in codes
+        assert "no “by when” yet" in panel_text(screen, "warnings")
+        await pilot.press("ctrl+b")  # accept the suggestion, from any field
+        await pilot.pause()
+        assert by.value == TODAY.isoformat() and screen._draft.by == TODAY
+        assert "no-deadline" not in [w.code.value for w in screen._evaluation.warnings]
+        assert panel_text(screen, "by-hint") == ""
         by.focus()
-        await pilot.press("ctrl+u", *"2026-12-01")
+        await pilot.press("ctrl+u", *"2026-12-01")  # or type over it
         await pilot.pause()
         screen.query_one("#customer_impact", Slider).value = 1
         await pilot.pause()
         assert by.value == "2026-12-01"
         assert screen._draft.by == date(2026, 12, 1)
+
+
+@asynctest
+async def test_same_inputs_same_verdict_as_the_cli(app: TriageApp) -> None:
+    """The same case through the Pilot and through `triage assess --json`: the same
+    warnings and route (no deadline given in either)."""
+    import subprocess
+    import sys
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press(*"Acme", "tab", "5", "tab", "4", "tab", "tab", "tab", "4", "tab", "3")
+        screen.query_one("#issue-type").focus()
+        await pilot.press("down", "down")  # service failure
+        screen.query_one("#ask").focus()
+        await pilot.press(*"Restore the EU cluster, SRE lead")
+        await pilot.pause()
+        evaluation = screen._evaluation
+        tui = ([w.code.value for w in evaluation.warnings], evaluation.route.to,
+               evaluation.decision.value)
+    out = subprocess.run(
+        [sys.executable, "-m", "triage_tui", "assess", "--account", "Acme",
+         "--impact", "5", "--value", "4", "--time", "4", "--capability", "3",
+         "--type", "service-failure", "--ask", "Restore the EU cluster, SRE lead",
+         "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    cli = json.loads(out.stdout)
+    assert tui == ([w["code"] for w in cli["warnings"]], cli["route"]["to"], cli["decision"])
+    assert "no-deadline" in tui[0]
 
 
 @asynctest
@@ -256,6 +328,7 @@ async def test_date_validation_messages(app: TriageApp) -> None:
         await pilot.press(*"2026-13-01")
         await pilot.pause()
         assert "not a real date" in panel_text(screen, "open-since-error")
+        assert screen.query_one("#open-since-error").region.height > 0  # on screen
         assert screen.query_one("#open-since").has_class("-invalid")
         await pilot.press("ctrl+u", *"20261101")
         await pilot.pause()
@@ -279,7 +352,8 @@ async def test_save_writes_the_assessment(app: TriageApp, db_file: Path) -> None
 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await pilot.press(*"Acme Corp", "tab", "4", "tab", "3", "tab", "3", "tab", "2")
+        # the two tabs after account value pass the value helper (ARR, strategic tier)
+        await pilot.press(*"Acme Corp", "tab", "4", "tab", "3", "tab", "tab", "tab", "3", "tab", "2")
         screen.query_one("#ask").focus()
         await pilot.press(*"Fix | now")
         await pilot.press("ctrl+s")
@@ -361,7 +435,7 @@ async def test_export_asks_before_overwriting(app: TriageApp, tmp_path: Path, mo
         await ready(pilot)
         await pilot.press(*"Acme", "ctrl+o")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("ctrl+u", *target.name, "enter")  # typed: an existing file
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
@@ -370,12 +444,61 @@ async def test_export_asks_before_overwriting(app: TriageApp, tmp_path: Path, mo
         assert target.read_text(encoding="utf-8") == "keep me"
         await pilot.press("ctrl+o")
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("ctrl+u", *target.name, "enter")
         await pilot.pause()
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert target.read_text(encoding="utf-8").startswith("## Escalation Assessment: Acme")
+
+
+@asynctest
+async def test_export_suggests_the_next_free_name_like_the_cli(
+    app: TriageApp, tmp_path: Path, monkeypatch
+) -> None:
+    """One account assessed twice in a day: the suggestion is "-2", never an overwrite."""
+    from triage_tui.tui.screens.export import ExportScreen
+
+    monkeypatch.chdir(tmp_path)
+    first = tmp_path / f"{TODAY.isoformat()}-acme.md"
+    first.write_text("the morning's brief", encoding="utf-8")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert app.screen.query_one("#export-path").value == f"{TODAY.isoformat()}-acme-2.md"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+    assert first.read_text(encoding="utf-8") == "the morning's brief"
+    assert (tmp_path / f"{TODAY.isoformat()}-acme-2.md").read_text().startswith("## Escalation")
+
+
+@asynctest
+async def test_export_to_a_missing_folder_keeps_the_dialog_open(
+    app: TriageApp, tmp_path: Path, monkeypatch
+) -> None:
+    from triage_tui.tui.screens.export import ExportScreen
+
+    monkeypatch.chdir(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"Acme", "ctrl+o")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"nowhere/brief.md", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)  # still open, the text kept
+        assert app.screen.query_one("#export-path").value == "nowhere/brief.md"
+        error = str(app.screen.query_one("#export-error").render())
+        assert "does not exist" in error and "nowhere" in error
+        (tmp_path / "nowhere").mkdir()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+    assert (tmp_path / "nowhere" / "brief.md").read_text().startswith("## Escalation")
 
 
 @asynctest
@@ -526,7 +649,7 @@ async def test_theme_choice_persists(db_file: Path) -> None:
 async def test_usable_at_80x24(app: TriageApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
-        await pilot.press(*"Acme", "tab", "5", "tab", "5", "tab", "5")
+        await pilot.press(*"Acme", "tab", "5", "tab", "5", "tab", "tab", "tab", "5")
         await pilot.pause()
         for widget_id in ("total", "decision", "route"):
             region = screen.query_one(f"#{widget_id}").region
@@ -597,3 +720,103 @@ async def test_a_draft_loaded_before_the_lazy_form_is_mounted_fills_it(db_file: 
         assert screen.first_step == (4, "Total 4/20")
         assert screen.read_form() == LOADED
         assert screen.query_one("#situation").text == "Two days down"
+
+
+# ----------------------------------------------------------------------------- issue 12
+
+
+@asynctest
+async def test_typing_right_after_tab_keeps_the_fields_text(app: TriageApp) -> None:
+    """Tab and text in one burst: nothing already in the next field is selected and
+    replaced (no select-on-focus anywhere in the form)."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.load_draft(Draft(account="Acme", ask="Fix the export", comms="Call Dana",
+                                by=date(2026, 12, 4)))
+        await pilot.pause()
+        screen.query_one("#ask").focus()
+        await pilot.pause()
+        await pilot.press("tab", *" today")  # ask → by when
+        await pilot.press("shift+tab", "tab", "tab", *" by noon")  # → comms
+        await pilot.pause()
+        assert screen.query_one("#comms").value == "Call Dana by noon"
+        assert screen.query_one("#by").value.startswith("2026-12-04")
+        for field in screen.query("#form Input"):
+            assert field.select_on_focus is False, field.id
+
+
+@asynctest
+async def test_date_fields_show_the_whole_date(db_file: Path) -> None:
+    for size in ((120, 40), (80, 24)):
+        app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=size) as pilot:
+            screen = await ready(pilot)
+            for name in ("open-since", "by"):
+                field = screen.query_one(f"#{name}")
+                field.focus()
+                await pilot.press(*"2026-11-30")
+                await pilot.pause()
+                assert field.content_region.width >= len("2026-11-30") + 1, (size, name)
+                assert field.scroll_offset.x == 0, (size, name)
+
+
+@asynctest
+async def test_new_draft_is_new_in_every_field(app: TriageApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        screen.query_one("#arr").focus()
+        await pilot.press(*"90k")
+        screen.query_one("#strategic").focus()
+        await pilot.press("right", "right", "enter")  # High
+        screen.query_one("#issue-type").focus()
+        await pilot.press("down", "down", "down")  # commercial dispute
+        screen.query_one("#signal-sla-breached").focus()
+        await pilot.press("space")
+        screen.query_one("#open-since").focus()
+        await pilot.press(*"2026-11-02")
+        screen.query_one("#by").focus()
+        await pilot.press(*"2026-11-27")
+        await pilot.pause()
+        draft = screen._draft
+        assert draft.strategic is not None and draft.issue_type is IssueType.COMMERCIAL_DISPUTE
+        await pilot.press("ctrl+n", "y")  # discard the changes
+        await pilot.pause()
+        await pilot.pause()
+        draft = screen._draft
+        assert draft == Draft(issue_type=IssueType.PRODUCT_DEFECT)
+        assert not any(b.value for b in screen.query("#strategic RadioButton"))
+        options = screen.query_one("#issue-type")
+        assert options.highlighted == 0  # shown highlighted: the type used
+        assert screen.query_one("#arr").value == "" and screen.query_one("#by").value == ""
+        assert not screen.query_one("#signal-sla-breached").value
+        options.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen._draft.issue_type is IssueType.FEATURE_GAP  # the next one, not a jump
+        screen.query_one("#strategic").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen._draft.strategic is not None  # the tier buttons work again
+
+
+@asynctest
+async def test_panel_key_focuses_and_scrolls_the_side_panel(db_file: Path) -> None:
+    for size in ((120, 40), (80, 24)):
+        app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=size) as pilot:
+            screen = await ready(pilot)
+            await pilot.press(*"Acme", "tab", "5", "tab", "5")
+            await pilot.pause(0.3)
+            slider = screen.query_one("#account_value")
+            assert app.focused is slider
+            await pilot.press("ctrl+l")
+            side = screen.query_one("#side")
+            assert app.focused is side, size
+            assert side.max_scroll_y > 0
+            await pilot.press("pagedown")
+            await pilot.pause()
+            assert side.scroll_y > 0, size
+            await pilot.press("ctrl+l")  # and back to where the CSM was
+            assert app.focused is slider
+            footer = " ".join(str(k.render()) for k in screen.query("FooterKey"))
+            assert "Panel" in footer and ("^l" in footer or "ctrl+l" in footer), footer

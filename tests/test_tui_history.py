@@ -88,6 +88,28 @@ def test_filter_rows_is_case_insensitive_and_searches_text(demo_db: Path) -> Non
     assert filter_rows(rows, "zzz-no-such-thing") == []
 
 
+def test_filter_matches_the_words_the_table_shows(demo_db: Path) -> None:
+    """Decision, type and status words as the table prints them (and their long forms)."""
+    from triage_tui.domain.rubric import Decision, IssueType
+
+    rows = load_rows(HistoryStore(demo_db))
+
+    def check(query: str, predicate) -> None:
+        found = filter_rows(rows, query)
+        assert found, query
+        assert all(predicate(r) for r in found), query
+        assert found == [r for r in rows if predicate(r)], query
+
+    check("immediately", lambda r: r.decision is Decision.ESCALATE_IMMEDIATELY)
+    check("urgency", lambda r: r.decision is Decision.ESCALATE_WITH_URGENCY)
+    check("handle it", lambda r: r.decision is Decision.HANDLE_YOURSELF)
+    check("defect", lambda r: r.issue_type is IssueType.PRODUCT_DEFECT)
+    check("commercial", lambda r: r.issue_type is IssueType.COMMERCIAL_DISPUTE)
+    check("resolved", lambda r: r.resolved_at is not None)
+    found = filter_rows(rows, "initech resolved")
+    assert found and all(r.account == "Initech" and r.resolved_at is not None for r in found)
+
+
 def test_sort_rows_by_each_column(demo_db: Path) -> None:
     rows = load_rows(HistoryStore(demo_db))
     by_date = sort_rows(rows, "date")
@@ -112,13 +134,35 @@ def test_earlier_rows_same_account_only(demo_db: Path) -> None:
     assert earlier == sorted(earlier, key=lambda r: r.created_at, reverse=True)
 
 
-@pytest.mark.parametrize("width", [73, 79, 100, 118, 200])
+@pytest.mark.parametrize("width", [73, 78, 79, 100, 118, 200])
 def test_table_layout_fits(width: int) -> None:
     columns = layout(width)
     used = sum(w for _, w in columns) + len(columns) - 1
     assert used == width
     keys = [c.key for c, _ in columns]
     assert {"date", "account", "total", "decision", "type", "status", "followup"} <= set(keys)
+    if width >= 78:  # an 80-column terminal keeps the # column
+        assert "id" in keys
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_headers_are_whole_when_sorted(demo_db: Path, size) -> None:
+    import asyncio
+
+    async def run() -> None:
+        app = app_for(demo_db)
+        async with app.run_test(size=size) as pilot:
+            screen = await open_history(pilot)
+            for key in ("total", "decision", "followup", "id"):
+                screen.set_sort(key)
+                await pilot.pause()
+                header = table(app).render_line(0).text
+                assert "…" not in header, (key, header)
+                assert "▼" in header or "▲" in header
+            line = table(app).render_line(1).text
+            assert line.split()[0].isdigit(), line  # the # column, at 80 columns too
+
+    asyncio.run(run())
 
 
 # ----------------------------------------------------------------------------- the screen
@@ -204,7 +248,9 @@ async def test_sort_by_key_and_by_header_click(demo_db: Path) -> None:
         await pilot.press("s")  # next column after date: account
         rows = table(app).rows
         assert [r.account_key for r in rows] == sorted(r.account_key for r in rows)
-        await pilot.press("r")
+        await pilot.press("r")  # r is resolve elsewhere: it does nothing here
+        assert [r.account_key for r in table(app).rows] == [r.account_key for r in rows]
+        await pilot.press("S")  # shift+s reverses
         rows = table(app).rows
         assert [r.account_key for r in rows] == sorted((r.account_key for r in rows), reverse=True)
         # click the "Total" header
@@ -744,3 +790,20 @@ async def test_enter_typed_before_the_rest_arrives_opens_the_first_match_of_all(
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         first = next(d for d in newest if word in d["account"].lower())
         assert app.screen.assessment.id == first["id"]
+
+
+@asynctest
+async def test_detail_shows_the_stored_warnings(demo_db: Path) -> None:
+    app = app_for(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_row(pilot, lambda r: len(r.warning_codes) >= 1)
+        await pilot.pause()
+        a = app.screen.assessment
+        shown = str(app.screen.query_one("#detail-warnings").render())
+        assert a.warnings
+        for warning in a.warnings:
+            assert warning.message[:40] in shown.replace("\n", " ")
+        await pilot.press("escape")
+        await open_row(pilot, lambda r: not r.warning_codes)
+        await pilot.pause()
+        assert str(app.screen.query_one("#detail-warnings").render()) == "none"

@@ -89,7 +89,8 @@ def test_slider_keys_in_one_burst_land_on_the_focused_slider(tmp_path: Path) -> 
         app = make_app(db_path=tmp_path / "h.json", settings=Settings(), now=lambda: NOW)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot, lambda: bool(app.screen.query("#situation")))
-            for key in ("tab", "5", "tab", "l", "l", "l", "tab", "4", "tab", "h", "3"):
+            # after account value, two tab stops of its helper (ARR, strategic tier)
+            for key in ("tab", "5", "tab", "l", "l", "l", "tab", "tab", "tab", "4", "tab", "h", "3"):
                 app.post_message(events.Key(key, key if len(key) == 1 else None))
             sliders = list(app.screen.query(Slider))
             await settle(pilot, lambda: sliders[3].value == 3)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .domain.settings import Settings
 from .errors import TriageError
-from .paths import config_path
+from .paths import CONFIG_ENV, config_path
 
 
 class ConfigError(TriageError):
@@ -19,12 +19,18 @@ class ConfigError(TriageError):
 
 
 def load_settings(path: Path | None = None) -> Settings:
+    """The settings from ``path`` (default: $TRIAGE_CONFIG, else config.toml in the user
+    config dir). Only the default location may be absent: a file someone named must exist."""
+    named = path is not None or bool(os.environ.get(CONFIG_ENV))
     path = path or config_path()
     try:
         if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or /dev/zero would hang the read
             raise ConfigError(f"config file {path} is not a regular file")
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if named:
+            source = f" (named by {CONFIG_ENV})" if path == config_path() else ""
+            raise ConfigError(f"config file {path}{source} does not exist") from None
         return Settings()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
@@ -32,6 +38,8 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    if not data:  # an empty file: the defaults, without loading pydantic
+        return Settings()
     from pydantic import ValidationError  # only when there is a file to validate
 
     try:

@@ -20,7 +20,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .domain.models import Assessment
-from .domain.rubric import BAND_BY_DECISION, Decision, Dimension, IssueType, WarningCode
+from .domain.rubric import (
+    BAND_BY_DECISION, ISSUE_TYPES, Decision, Dimension, IssueType, WarningCode,
+)
 
 if TYPE_CHECKING:
     from .storage import HistoryStore
@@ -104,6 +106,18 @@ _DECISIONS = {d.value: d for d in Decision}
 _TYPES = {t.value: t for t in IssueType}
 _WARNINGS = {w.value: w for w in WarningCode}
 _DAYS: dict[tuple[int, int, int], str] = {}  # (y, m, d) → "2026-03-14 March"
+_WORDS: dict[tuple[str, str, bool], str] = {}  # (decision, type, resolved) → searchable words
+
+
+def _table_words(decision: Decision, issue_type: IssueType, resolved: bool) -> str:
+    """The words the table shows for a row (and their long forms), so the filter finds
+    what the CSM reads: "immediately", "urgency", "defect", "commercial", "resolved"."""
+    band = BAND_BY_DECISION[decision]
+    return " ".join((
+        DECISION_SHORT[decision], band.label, decision.value,
+        TYPE_SHORT[issue_type], TYPE_TINY[issue_type], ISSUE_TYPES[issue_type].label,
+        issue_type.value, "resolved" if resolved else "open",
+    ))
 _fromiso = datetime.fromisoformat
 
 
@@ -140,6 +154,12 @@ def row_from_doc(doc: dict[str, Any]) -> Row:
     texts.append(stamp)
     scores = get("scores") or {}
     resolved = get("resolved_at")
+    words_key = (doc["decision"], doc["issue_type"], bool(resolved))
+    words = _WORDS.get(words_key)
+    if words is None:
+        words = _WORDS[words_key] = _table_words(
+            _DECISIONS[doc["decision"]], _TYPES[doc["issue_type"]], bool(resolved))
+    texts.append(words)
     done = get("checkin_done_at")
     return Row(
         id=int(doc["id"]),

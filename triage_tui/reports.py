@@ -1,12 +1,16 @@
 """The text reports the command line prints: one assessment, its lifecycle, the history
 and follow-up tables, the pattern review. Pure formatting (no I/O, no argparse): each
-function returns the lines and ``cli.py`` prints them."""
+function returns the lines and ``cli.py`` prints them.
+
+User text (accounts, notes, team names from the config) goes through :func:`cell`: the one
+sanitizer (:func:`~triage_tui.domain.text.inert`) so it stays on its line and shows its control
+characters, and columns measured in terminal cells, so wide (CJK, emoji) and zero-width
+characters keep a table aligned."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .domain.rubric import (
@@ -19,16 +23,19 @@ from .domain.rubric import (
     lcfirst,
     plural,
 )
+from .domain.text import display_width, fit, inert, pad
 
 if TYPE_CHECKING:
+    from .domain.escalation import DueItem, Escalation, NextDue
     from .domain.models import Assessment
-    from .domain.review import Review
+    from .domain.review import EscalationReview, Review
+    from .domain.settings import Settings
 
 
 def summary_lines(a: Assessment) -> list[str]:
     """A readable summary of one assessment for the terminal."""
     band = BAND_BY_DECISION[a.decision]
-    head = f"{a.account}: {a.total}/20 · {band.label}"
+    head = f"{cell(a.account)}: {a.total}/20 · {band.label}"
     if a.id is not None:
         head = f"#{a.id} {head}"
     lines = [head]
@@ -43,7 +50,7 @@ def summary_lines(a: Assessment) -> list[str]:
     )
     lines.append(f"  type: {ISSUE_TYPES[a.issue_type].label}")
     if a.route:
-        lines.append(f"  route to: {a.route.to} ({lcfirst(a.route.when)})")
+        lines.append(f"  route to: {cell(a.route.to)} ({lcfirst(a.route.when)})")
     lines.append(f"  why: {a.why.text}")
     for what_if in (a.what_if.up, a.what_if.down):
         if what_if:
@@ -64,23 +71,19 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.strftime(fmt)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def cell(text: str, width: int | None = None) -> str:
-    """User text for a terminal line: no control characters, cut to ``width``."""
-    text = _CONTROL.sub(" ", text)
-    if width is not None and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
+    """User text for one terminal line: control characters (a newline too) shown inert,
+    cut to ``width`` terminal columns."""
+    text = inert(text)
+    return text if width is None else fit(text, width)
 
 
 def _table(header: list[str], rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    widths = [max(display_width(h), *(display_width(r[i]) for r in rows))
+              for i, h in enumerate(header)]
 
     def fmt(cells: list[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(cells, widths))]
+        parts = [pad(c, w, right=i in right) for i, (c, w) in enumerate(zip(cells, widths))]
         return "  ".join(parts).rstrip()
 
     return [fmt(header), *(fmt(r) for r in rows)]
@@ -97,28 +100,14 @@ def _status(a: Assessment, now: datetime) -> str:
     return a.status
 
 
-def lifecycle_lines(a: Assessment, now: datetime) -> list[str]:
-    lines = [f"  saved: {local_time(a.created_at)}"]
-    if a.resolved_at is None:
-        lines.append("  status: open")
-        return lines
-    lines.append(
-        f"  status: resolved {local_time(a.resolved_at)}, satisfaction {a.satisfaction}/5"
-        + (f" ({cell(a.resolution_note)})" if a.resolution_note else "")
-    )
-    if a.checkin_done_at is not None:
-        lines.append(f"  check-in: done {local_time(a.checkin_done_at)}")
-    elif a.checkin_due_at is not None:
-        state = "overdue since" if a.followup_overdue(now) else "due by"
-        lines.append(f"  check-in: {state} {local_time(a.checkin_due_at)} "
-                     f"(triage checkin {a.id} when done)")
-    return lines
-
-def history_lines(items: Sequence[Assessment], now: datetime) -> list[str]:
-    """The ``triage history`` table, one row per assessment (in the order given)."""
+def history_lines(items: Sequence[Assessment], now: datetime,
+                  statuses: dict[int | None, str] | None = None) -> list[str]:
+    """The ``triage history`` table, one row per assessment (in the order given);
+    ``statuses``: the status to show per id (see :func:`status_word`)."""
     rows = [
         [str(a.id), local_time(a.created_at, "%Y-%m-%d"), cell(a.account, 24), f"{a.total}/20",
-         _SHORT_DECISION[a.decision], a.issue_type.value, _status(a, now)]
+         _SHORT_DECISION[a.decision], a.issue_type.value,
+         statuses[a.id] if statuses and a.id in statuses else _status(a, now)]
         for a in items
     ]
     return _table(["ID", "DATE", "ACCOUNT", "SCORE", "DECISION", "TYPE", "STATUS"],
@@ -157,7 +146,7 @@ def review_lines(review: Review) -> list[str]:
 
     out += ["", f"Accounts escalating repeatedly (2+ within {review.repeat_window_days} days)"]
     if review.repeat_accounts:
-        out += [f"  {cell(r.account, 30):<32}{plural(r.escalations, 'escalation'):>15} "
+        out += [f"  {pad(cell(r.account, 30), 32)}{plural(r.escalations, 'escalation'):>15} "
                 f"(up to {r.most_in_window} in {review.repeat_window_days} days), "
                 f"last {local_time(r.last_at, '%Y-%m-%d')}" for r in review.repeat_accounts]
     else:
@@ -200,4 +189,137 @@ def review_lines(review: Review) -> list[str]:
 
     out += ["", f"Follow-ups due: {len(review.followups)} "
             f"({review.followups_overdue} overdue): triage followups"]
+    return out
+
+
+# --------------------------------------------------------------------- escalations that live
+
+
+def _at(moment: date | datetime | None, now: datetime) -> str:
+    """A due date or instant in the time zone of ``now`` (TRIAGE_NOW's, or the local one)."""
+    if moment is None:
+        return "-"
+    if isinstance(moment, datetime):
+        try:
+            return moment.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
+        except (OverflowError, ValueError):
+            return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.isoformat()
+
+
+def span(delta: timedelta) -> str:
+    """A duration in words: "45 min", "3 h", "2 days"."""
+    seconds = abs(delta.total_seconds())
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < 48 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return plural(round(seconds / 86400), "day")
+
+
+def _lateness(deadline: datetime, now: datetime) -> str:
+    late = now - deadline
+    return f"late by {span(late)}" if late > timedelta(0) else f"due in {span(late)}"
+
+
+def status_word(esc: Escalation, now: datetime, settings: Settings) -> str:
+    """The status, and the most urgent thing due if any: "escalated · update overdue"."""
+    from .domain.escalation import due_items
+
+    items = due_items([esc], now, settings)
+    return esc.status.value + (f" · {items[0].kind.value}" if items else "")
+
+
+def due_lines(items: Sequence[DueItem], now: datetime) -> list[str]:
+    """The ``triage due`` table: most urgent first, each with how late and the one command
+    that acts on it."""
+    from .domain.escalation import DUE_LABELS
+
+    rows = [
+        [str(i.id), cell(i.account, 24), DUE_LABELS[i.kind], _at(i.due, now),
+         _lateness(i.deadline, now), f"triage {i.action} {i.id}"]
+        for i in items
+    ]
+    return _table(["ID", "ACCOUNT", "WHAT", "DUE", "WHEN", "ACT"], rows, right=frozenset({0}))
+
+
+def _event_detail(kind: str, data: dict) -> str:
+    if kind in ("rescored",):
+        before, after = data.get("before") or {}, data.get("after") or {}
+        try:
+            return (f"{before['total']}/20 {BAND_BY_DECISION_SLUG[before['decision']]} → "
+                    f"{after['total']}/20 {BAND_BY_DECISION_SLUG[after['decision']]}")
+        except (KeyError, TypeError):
+            return ""
+    if kind == "created":
+        verdict = data.get("verdict") or {}
+        try:
+            return f"{verdict['total']}/20 {BAND_BY_DECISION_SLUG[verdict['decision']]}"
+        except (KeyError, TypeError):
+            return ""
+    if kind == "resolved" and data.get("satisfaction") is not None:
+        return f"satisfaction {data['satisfaction']}/5"
+    if kind == "update" and data.get("next"):
+        return f"next update by {data['next']}"
+    return ""
+
+
+BAND_BY_DECISION_SLUG = {d.value: band.label.lower() for d, band in BAND_BY_DECISION.items()}
+
+
+def timeline_lines(esc: Escalation, now: datetime) -> list[str]:
+    """Every event, oldest first: when, what, its detail and its text."""
+    from .domain.escalation import EVENT_LABELS
+
+    out = []
+    for e in esc.events:
+        detail = _event_detail(e.kind.value, dict(e.data))
+        parts = [p for p in (detail, cell(e.text)) if p]
+        out.append(f"  {_at(e.at, now)}  {EVENT_LABELS[e.kind]:<15} {' · '.join(parts)}".rstrip())
+    return out
+
+
+def escalation_lines(esc: Escalation, now: datetime, settings: Settings) -> list[str]:
+    """Status, what is due next and the timeline (``show`` and ``timeline``)."""
+    from .domain.escalation import clocks, next_due
+
+    c = clocks(esc, now, settings)
+    status = c.status.value + (" (stalled)" if c.stalled else "")
+    if c.trend is not None:
+        status += f", trend {c.trend.value}"
+    out = [f"  status: {status}"]
+    upcoming: list[NextDue] = next_due(esc, now, settings)
+    if upcoming:
+        out.append("  next: " + "; ".join(
+            f"{n.what} {_at(n.due, now)} ({_lateness(n.deadline, now)})" for n in upcoming))
+    out.append("  timeline:")
+    out += timeline_lines(esc, now)
+    return out
+
+
+def escalation_review_lines(r: EscalationReview) -> list[str]:
+    """What the timeline adds to the pattern review."""
+    def num(value: float | None, unit: str = "") -> str:
+        return "-" if value is None else f"{value}{unit}"
+
+    out = ["", f"Escalations that live ({plural(r.escalations, 'escalation')} routed; "
+           "a re-score never counts twice)"]
+    acked = [row for row in r.ack_by_route if row.acknowledged]
+    out.append("  time to acknowledge (median per route):")
+    if acked:
+        out += [f"    {row.issue_type.value:<24}{num(row.median_hours, ' h'):>9}  "
+                f"{row.acknowledged} acknowledged, {row.late} late" for row in acked]
+    else:
+        out.append("    none acknowledged yet")
+    out.append(f"  customer updates on time: {num(r.updates_on_time_pct, ' %')} "
+               f"({r.updates_on_time} of {r.updates} logged on time, {r.updates_missed} overdue now)")
+    out.append(f"  stall rate: {num(r.stall_rate_pct, ' %')} ({r.stalled} stalled)")
+    out.append(f"  de-escalations: {r.de_escalations}")
+    out.append(f"  re-scores: {r.rescores_up} up, {r.rescores_down} down, "
+               f"{r.rescores_steady} steady")
+    out.append(f"  time from open to escalated: median {num(r.median_days_to_escalate, ' days')} "
+               f"({r.escalated_later} escalated after starting as handle-it-yourself)")
+    out.append(f"  time to resolve (from escalated): median {num(r.median_days_to_resolve, ' days')}")
+    out.append(f"  satisfaction: {num(r.satisfaction_average, '/5')} "
+               f"over {r.satisfaction_rated} rated")
     return out

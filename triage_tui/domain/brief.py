@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from .models import Assessment
-from .rubric import BAND_BY_DECISION, DIMENSIONS, ISSUE_TYPES, SIGNALS, Dimension, lcfirst
+from .rubric import BAND_BY_DECISION, DIMENSIONS, ISSUE_TYPES, SIGNALS, Decision, Dimension, lcfirst
 from .settings import DEFAULT_SETTINGS, Settings
 
 TEMPLATE_NAME = "assessment.md.j2"
@@ -72,8 +73,19 @@ def _environment(search_dir: str) -> SandboxedEnvironment:
     return env
 
 
-def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
-    """Everything a template may use. Raw user text is passed as data, never as template."""
+def previously(previous: tuple[int, Decision, datetime] | None) -> str:
+    """The brief's line for a re-scored escalation: "N/20, <decision>, on <date>" (the
+    verdict before the last re-score; see ``escalation.previous_verdict``), or ""."""
+    if previous is None:
+        return ""
+    total, decision, when = previous
+    return f"{total}/20, {BAND_BY_DECISION[decision].label.lower()}, on {when:%Y-%m-%d}"
+
+
+def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS,
+                  previous: tuple[int, Decision, datetime] | None = None) -> dict[str, Any]:
+    """Everything a template may use. Raw user text is passed as data, never as template.
+    ``previous``: the verdict before the last re-score, if any."""
     band = BAND_BY_DECISION[a.decision]
     rows = [
         {
@@ -111,6 +123,7 @@ def brief_context(a: Assessment, settings: Settings = DEFAULT_SETTINGS) -> dict[
         "warnings": [w.message for w in a.warnings],
         "brief_warnings": settings.brief_warnings,
         "currency": settings.currency,
+        "previously": previously(previous),
     }
 
 
@@ -118,6 +131,7 @@ def render_brief(
     a: Assessment,
     settings: Settings = DEFAULT_SETTINGS,
     template: Path | None = None,
+    previous: tuple[int, Decision, datetime] | None = None,
 ) -> str:
     """Render the brief with the user's template (settings.template) or the shipped one."""
     template = template or settings.template
@@ -127,4 +141,4 @@ def render_brief(
     else:
         env = _environment(str(templates_dir()))
         name = TEMPLATE_NAME
-    return env.get_template(name).render(**brief_context(a, settings))
+    return env.get_template(name).render(**brief_context(a, settings, previous))

@@ -29,7 +29,7 @@ from .rubric import (
     WarningCode,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 JSON_KEY_ORDER = (
     "id", "account", "scores", "total", "score_decision", "decision", "issue_type",
     "route", "warnings", "why", "what_if",

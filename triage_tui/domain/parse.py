@@ -43,13 +43,21 @@ def parse_satisfaction(text: str) -> int:
     return value
 
 
-def parse_positive_int(text: str) -> int:
+# The largest number any store can hold (a 64-bit signed integer: JSON via orjson, PostgreSQL
+# bigint): a bigger count, limit or id is refused as input instead of failing deep inside.
+MAX_NUMBER = 2**63 - 1
+
+
+def parse_positive_int(text: str, most: int = MAX_NUMBER) -> int:
+    """A whole number from 1 to ``most`` (a count, a limit, a number of days)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
         raise ParseError(f"must be a whole number of 1 or more, got {text!r}")
+    if value > most:
+        raise ParseError(f"must be at most {most}, got {text!r}")
     return value
 
 
@@ -59,23 +67,35 @@ def parse_record_id(text: str) -> int:
         value = int(text.strip().lstrip("#"))
     except ValueError:
         value = 0
-    if value < 1:
+    if not 1 <= value <= MAX_NUMBER:
         raise ParseError(f"ID must be an assessment number like 12, got {text!r}")
     return value
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# The days a typed date may name. An escalation's dates (opened, by when) sit within a
+# lifetime of today; the calendar's edges (0001-01-01, 9999-12-31) would overflow the
+# date arithmetic done on them (a deadline plus business days, a clock plus hours).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
 
 def parse_date(text: str) -> date:
-    """YYYY-MM-DD, and a real day."""
+    """YYYY-MM-DD, a real day, from 1900 to 2999."""
     stripped = text.strip()
     if not _ISO_DATE.match(stripped):
         raise ParseError(f"date must be YYYY-MM-DD, got {text!r}", reason="use YYYY-MM-DD")
     try:
-        return date.fromisoformat(stripped)
+        day = date.fromisoformat(stripped)
     except ValueError:
         raise ParseError(f"not a real date: {text!r}", reason="not a real date") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ParseError(
+            f"date must be between {EARLIEST_DATE} and {LATEST_DATE}, got {text!r}",
+            reason=f"use a date {EARLIEST_DATE.year}-{LATEST_DATE.year}",
+        )
+    return day
 
 
 def parse_optional_date(text: str) -> date | None:

@@ -14,11 +14,15 @@ import random
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain.engine import add_business_days, evaluate, suggest_account_value
 from ..domain.models import Assessment, Draft, Rationale, Scores
 from ..paths import data_dir
 from ..domain.rubric import BANDS, CHECKIN_HOURS, IssueType, Signal, Strategic
+
+if TYPE_CHECKING:
+    from ..domain.escalation import Event
 
 DEMO_FILE = "demo.json"
 DEFAULT_SEED = 20251
@@ -270,3 +274,30 @@ def _stage_followups(items: list[Assessment], now: datetime) -> None:
                 satisfaction=a.satisfaction or 4,
                 checkin_done_at=None,
             )
+
+
+def demo_timeline(a: Assessment, now: datetime, rng: random.Random, events: int = 10
+                  ) -> list[Event]:
+    """A plausible timeline of about ``events`` events for a demo assessment, in step with
+    its lifecycle: created; acknowledged (when escalated); customer updates and notes
+    spread until the resolution (or ``now``); resolved; checked in."""
+    from ..domain import escalation as E
+
+    timeline = [E.created_event(a)]
+    end = a.resolved_at or now
+    closing = int(a.resolved_at is not None) + int(a.checkin_done_at is not None)
+    middle = max(0, events - 1 - closing)
+    step = max(end - a.created_at, timedelta(0)) / (middle + 1)
+    for i in range(middle):
+        at = a.created_at + step * (i + 1)
+        if i == 0 and a.decision.escalates:
+            timeline.append(E.ack_event(at, "Picked up by the routed team"))
+        elif rng.random() < 0.5:
+            timeline.append(E.update_event(at, "Still on it: next update as promised"))
+        else:
+            timeline.append(E.note_event(at, "Progress noted"))
+    if a.resolved_at is not None:
+        timeline.append(E.resolve_event(a.resolved_at, a.satisfaction or 3, a.resolution_note))
+        if a.checkin_done_at is not None:
+            timeline.append(E.checkin_event(a.checkin_done_at))
+    return timeline

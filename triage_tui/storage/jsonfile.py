@@ -27,7 +27,6 @@ the old file or the new one; a failed write (full disk) leaves the old file unto
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 import zlib
@@ -230,27 +229,24 @@ class Canonical:
             at = body.find(needle, stop, end)
         return found
 
-    def reversed_lines(self) -> Iterator[bytes]:
-        """Every record line, newest first, found from the end of the body one at a time:
-        a caller that stops early never has the rest split out."""
-        if self._lines is not None:
-            yield from reversed(self._lines)
-            return
-        body = self.body
-        if body == EMPTY_BODY:
-            return
-        floor = len(BODY_PREFIX) - 1  # the newline that ends '"_default": {'
-        end = len(body) - len(_TAIL)
-        while True:
-            newline = body.rfind(b"\n", floor, end)
-            yield body[newline + 1 : end]
-            if newline <= floor:
-                return
-            end = newline - 1  # before the "," of the separator
-
     def tail(self, n: int) -> list[bytes]:
         """The last ``n`` record lines (oldest first), found from the end of the body."""
-        out = list(itertools.islice(self.reversed_lines(), max(n, 0)))
+        if n <= 0:
+            return []
+        if self._lines is not None:
+            return self._lines[-n:]
+        body = self.body
+        if body == EMPTY_BODY:
+            return []
+        out: list[bytes] = []
+        floor = len(BODY_PREFIX) - 1  # the newline that ends '"_default": {'
+        end = len(body) - len(_TAIL)
+        while len(out) < n:
+            newline = body.rfind(b"\n", floor, end)
+            out.append(body[newline + 1 : end])
+            if newline <= floor:
+                break
+            end = newline - 1  # before the "," of the separator
         out.reverse()
         return out
 

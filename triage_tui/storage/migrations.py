@@ -19,6 +19,13 @@ messages, why / what-if and the lifecycle.
 Version 3 is :class:`triage_tui.domain.models.Assessment`: the route also lists its teams
 (``route.teams``; a version 2 route "A + B" named the two teams A and B), and the
 deadline the app suggests for the decision is kept (``suggested_by``).
+
+Version 4 (escalations that live) keeps each record's append-only timeline in ``events``
+(see :mod:`triage_tui.domain.escalation`) and, first in the record, two markers folded
+from that timeline: ``watch`` (false once nothing can fall due: the store reads it on the
+raw bytes to skip such records) and ``status``.
+A version 3 record gets the events its lifecycle implies: created; resolved with its
+satisfaction and note; checked in (closed).
 """
 
 from __future__ import annotations
@@ -124,8 +131,33 @@ def _v2_to_v3(doc: Doc) -> Doc:
     return {**doc, "route": route, "suggested_by": suggested, "schema_version": 3}
 
 
+def _v3_to_v4(doc: Doc) -> Doc:
+    from ..domain.escalation import Event, EscalationError, fold, legacy_events
+
+    try:
+        events = legacy_events(doc)
+        state = fold(Event.from_json(e) for e in events)
+    except (EscalationError, KeyError, TypeError, ValueError) as exc:
+        raise MigrationError(f"cannot upgrade a version 3 record: {exc}") from None
+    return with_markers({**doc, "events": events, "schema_version": 4}, state)
+
+
+def with_markers(doc: Doc, state: Any) -> Doc:
+    """``doc`` led by its two markers, from its folded timeline (an escalation ``State``):
+    ``watch`` (false once nothing can fall due any more: closed, or resolved without ever
+    having been escalated) and ``status``. The store tests ``{"watch":false`` on the raw
+    bytes to skip such records without parsing them."""
+    from ..domain.escalation import Status
+
+    done = state.status is Status.CLOSED or (
+        state.status is Status.RESOLVED and state.escalated_at is None)
+    out: Doc = {"watch": not done, "status": state.status.value}
+    out.update((k, v) for k, v in doc.items() if k not in ("watch", "status"))
+    return out
+
+
 # from-version → step to the next version
-MIGRATIONS: dict[int, Callable[[Doc], Doc]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Doc], Doc]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def doc_version(doc: Doc) -> int | None:

@@ -46,6 +46,15 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import orjson
 
+from ..domain.escalation import (
+    Escalation,
+    EscalationError,
+    Event,
+    Status,
+    checkin_event,
+    legacy_events,
+    resolve_event,
+)
 from ..domain.models import SCHEMA_VERSION, Assessment
 from ..domain.rubric import Decision
 from ..errors import TriageError
@@ -73,7 +82,7 @@ from .jsonfile import (
     read_exactly,
     remove_stale_temps,
 )
-from .migrations import MigrationError, doc_version, migrate
+from .migrations import MigrationError, doc_version, migrate, with_markers
 from .trust import TrustNotes
 
 LOCK_TIMEOUT = 10.0  # seconds a writer waits for another process's save
@@ -90,6 +99,16 @@ class CorruptStoreError(StoreError):
 
 class UnknownIdError(StoreError):
     """No assessment with that id."""
+
+
+class StaleEditError(StoreError):
+    """The escalation changed since the caller read it (``append(..., expect=N)``)."""
+
+
+# How a record starts when nothing can fall due for it any more (closed, or resolved
+# without ever having been escalated): see migrations.with_markers.
+QUIET_PREFIX = b'{"watch":false,'
+CLOSED_PREFIX = QUIET_PREFIX  # (the name the first API commit used)
 
 
 @contextmanager
@@ -130,6 +149,33 @@ def stored_doc(a: Assessment, doc_id: int) -> dict[str, Any]:
     return data
 
 
+def record_doc(a: Assessment, doc_id: int, events: Iterable[Event] | None = None
+               ) -> dict[str, Any]:
+    """What the file keeps for one escalation (schema 4): its markers ``watch`` and
+    ``status`` first (folded from the timeline), the assessment's JSON dump with its id, and the ``events``. Without
+    ``events``, the timeline the assessment's lifecycle implies (created; resolved;
+    checked in)."""
+    doc = stored_doc(a, doc_id)
+    if events is None:
+        timeline = legacy_events(doc)
+    else:
+        timeline = [e.to_json() for e in events]
+    esc = Escalation.from_json({"id": doc_id, "account": a.account, "events": timeline})
+    return with_markers({**doc, "events": timeline}, esc.state)
+
+
+def synced(a: Assessment, esc: Escalation) -> Assessment:
+    """``a`` with its lifecycle fields (resolved_at, satisfaction, resolution_note,
+    checkin_done_at) as the timeline says, for the history table and the review."""
+    s = esc.state
+    note = next((e.text for e in reversed(esc.events) if e.kind.value == "resolved"), "")
+    if (a.resolved_at, a.satisfaction, a.resolution_note, a.checkin_done_at) == (
+            s.resolved_at, s.satisfaction, note, s.closed_at):
+        return a
+    return replace(a, resolved_at=s.resolved_at, satisfaction=s.satisfaction,
+                   resolution_note=note, checkin_done_at=s.closed_at)
+
+
 def _validate(doc: dict[str, Any]) -> Assessment:
     """A stored document → Assessment, checked by pydantic (imported on first use)."""
     return Assessment.validate(doc)
@@ -157,6 +203,26 @@ def _line_key(line: bytes) -> tuple[datetime, int]:
 class _Snapshot:
     sig: tuple[int, ...] | None  # None: no file
     data: Canonical  # the records in canonical form (built in memory for other files)
+    _index: dict[int, tuple[int, int]] | None = None
+
+    def line(self, doc_id: int) -> bytes | None:
+        """One record line by id: from an index of the body built on first use (one pass
+        over the line starts), instead of a search through the body for each id."""
+        if self._index is None:
+            body = self.data.body
+            self._index = {int(body[start + 1 : body.index(b'"', start + 1)]): (start, end)
+                           for start, end in self.data.spans()}
+        span = self._index.get(doc_id)
+        return None if span is None else self.data.body[span[0] : span[1]]
+
+    def spans_since(self, since: datetime) -> list[tuple[int, int]]:
+        """The spans of the records created at or after ``since`` (the body is in time
+        order: a bisection parses about 14 records of 10 000)."""
+        body = self.data.body
+        spans = list(self.data.spans())
+        first = bisect.bisect_left(
+            spans, _utc(since), key=lambda sp: _line_key(body[sp[0] : sp[1]])[0])
+        return spans[first:]
 
     @property
     def next_id(self) -> int:
@@ -188,6 +254,7 @@ class HistoryStore:
         self._notes = TrustNotes(notes)
         self._snap: _Snapshot | None = None
         self._models: dict[bytes, Assessment] = {}
+        self._escalations: dict[bytes, Escalation] = {}
         self._mutex = threading.RLock()
 
     @property
@@ -283,6 +350,8 @@ class HistoryStore:
         snap = self._load(trust_notes=not fresh)
         if len(self._models) > 2 * snap.count + 64:
             self._models.clear()
+        if len(self._escalations) > 2 * snap.count + 64:
+            self._escalations.clear()
         self._snap = snap
         return snap
 
@@ -371,6 +440,7 @@ class HistoryStore:
                 raise self._corrupt(f"has a record {key} that is not an assessment ({exc})") from None
             doc = {**doc, "id": int(key)}
             model = self._checked(doc)
+            doc = with_markers(doc, self._timeline(doc).state)
             keyed.append(((_utc(model.created_at), model.id or 0), doc))
         keyed.sort(key=lambda item: item[0])
         lines = []
@@ -429,6 +499,28 @@ class HistoryStore:
                 f"has a record {doc.get('id')} that is not a valid assessment ({detail})"
             ) from None
 
+    def _timeline(self, doc: dict[str, Any]) -> Escalation:
+        """A stored document's escalation (its timeline checked event by event)."""
+        if not isinstance(doc.get("events"), list):
+            raise self._corrupt(f"has a record {doc.get('id')} without the field 'events'")
+        try:
+            return Escalation.from_json(doc)
+        except (EscalationError, KeyError, TypeError) as exc:
+            raise self._corrupt(
+                f"has a record {doc.get('id')} with an invalid timeline ({exc})") from None
+
+    def _escalation(self, line: bytes) -> Escalation:
+        esc = self._escalations.get(line)
+        if esc is None:
+            doc_id = line_id(line)
+            try:
+                doc = line_doc(line)
+            except orjson.JSONDecodeError as exc:
+                raise self._corrupt(f"has a record {doc_id} that is not JSON ({exc})") from None
+            esc = self._timeline({**doc, "id": doc_id})
+            self._escalations[line] = esc
+        return esc
+
     def _model(self, line: bytes) -> Assessment:
         model = self._models.get(line)
         if model is None:
@@ -453,10 +545,37 @@ class HistoryStore:
     def get(self, doc_id: int) -> Assessment:
         """One assessment; UnknownIdError if there is none with that id."""
         with self._mutex:
-            line = body_get(self._snapshot().data.body, doc_id)
+            line = self._snapshot().line(doc_id)
             if line is None:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
             return self._model(line)
+
+    def escalation(self, doc_id: int) -> Escalation:
+        """One escalation (its timeline and folded state); UnknownIdError if none."""
+        with self._mutex:
+            line = self._snapshot().line(doc_id)
+            if line is None:
+                raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
+            return self._escalation(line)
+
+    def escalations(self, include_closed: bool = True, since: datetime | None = None
+                    ) -> list[Escalation]:
+        """Every escalation, oldest first. ``include_closed=False`` (for ``due`` and the Today
+        screen) skips those for which nothing can fall due any more — closed, or resolved
+        without ever having been escalated — on their raw bytes (the ``watch`` marker that
+        starts each record), without parsing them. ``since``: only those created at or after it (the
+        file is in time order: the older ones are never parsed)."""
+        with self._mutex:
+            snap = self._snapshot()
+            body = snap.data.body
+            spans = snap.data.spans() if since is None else snap.spans_since(since)
+            found = []
+            with paused_gc():
+                for start, end in spans:
+                    if include_closed or not body.startswith(
+                            QUIET_PREFIX, body.find(b'": ', start, end) + 3):
+                        found.append(self._escalation(body[start:end]))
+            return found
 
     def all(self) -> list[Assessment]:
         """Every assessment, newest first."""
@@ -499,33 +618,16 @@ class HistoryStore:
         migrated and validated record by record when it was read (see :meth:`_load`).
         Each call returns new dicts: the caller may keep or change them."""
         with self._mutex:
-            data = self._snapshot().data
-            if since is not None:
-                return self._documents_since(data, _utc(since), limit)
-            lines = data.tail(limit) if limit is not None else data.lines()
+            snap = self._snapshot()
+            data = snap.data
+            if since is None:
+                lines = data.tail(limit) if limit is not None else data.lines()
+            else:
+                spans = snap.spans_since(since)
+                if limit is not None:
+                    spans = spans[max(0, len(spans) - limit):]
+                lines = [data.body[start:end] for start, end in spans]
         return self._documents(lines)
-
-    def _documents_since(self, data: Canonical, since: datetime, limit: int | None
-                         ) -> list[dict[str, Any]]:
-        """The documents created at or after ``since``, newest first, read from the end of
-        the file (it is in time order) and each parsed once: the cost follows the period,
-        not the size of the history."""
-        loads, fromiso = orjson.loads, datetime.fromisoformat
-        docs: list[dict[str, Any]] = []
-        try:
-            with paused_gc():
-                for line in data.reversed_lines():
-                    if limit is not None and len(docs) >= limit:
-                        break
-                    cut = line.index(b'": ')
-                    doc = loads(memoryview(line)[cut + 3 :])
-                    if _utc(fromiso(doc["created_at"])) < since:
-                        break
-                    doc["id"] = int(line[1:cut])
-                    docs.append(doc)
-        except (orjson.JSONDecodeError, ValueError, TypeError, KeyError) as exc:
-            raise self._corrupt(f"has a record that is not JSON ({exc})") from None
-        return docs
 
     def followup_documents(self) -> list[dict[str, Any]]:
         """The documents of :meth:`followups` (any age), newest first, without pydantic."""
@@ -658,14 +760,19 @@ class HistoryStore:
             self._notes.note(self._real(), sig, meta["crc32"])
             return result
 
-    def _new_line(self, a: Assessment, doc_id: int) -> tuple[bytes, Assessment]:
-        """Lay out one record. The domain's dataclasses check their own values; records
+    def _new_line(self, a: Assessment, doc_id: int, esc: Escalation | None = None
+                  ) -> tuple[bytes, Assessment]:
+        """Lay out one record: the assessment and its timeline (``esc``; without it, the one
+        its lifecycle implies). The domain's dataclasses check their own values; records
         read back from the file are validated by pydantic."""
         if not isinstance(a, Assessment) or not isinstance(a.created_at, datetime):
             raise StoreError(f"not saved to {self.path}: not an assessment: {a!r:.80}")
         try:
             model = replace(a, created_at=_utc(a.created_at), id=doc_id)
-            line = record_line(doc_id, stored_doc(model, doc_id))
+            doc = record_doc(model, doc_id, None if esc is None else esc.events)
+            line = record_line(doc_id, doc)
+        except EscalationError as exc:
+            raise StoreError(f"not saved to {self.path}: {exc}") from None
         except (TypeError, ValueError) as exc:
             raise StoreError(f"not saved to {self.path}: invalid assessment ({exc})") from None
         self._models[line] = model
@@ -675,15 +782,36 @@ class HistoryStore:
         """Save a new assessment; returns it with its new id."""
         return self.add_many([a])[0]
 
-    def add_many(self, items: Iterable[Assessment]) -> list[Assessment]:
+    def add_many(self, items: Iterable[Assessment],
+                 timelines: Iterable[Iterable[Event]] | None = None) -> list[Assessment]:
         """Save several assessments in one write (demo data, imports, benchmarks).
 
+        ``timelines``: each assessment's events (its created event first), in the same
+        order; without them each gets the timeline its lifecycle implies.
         Ids follow ``created_at`` order within the batch."""
-        batch = sorted(items, key=lambda a: _utc(a.created_at))
+        items = list(items)
+        events = [None] * len(items) if timelines is None else [tuple(t) for t in timelines]
+        if len(events) != len(items):
+            raise StoreError(f"not saved to {self.path}: one timeline per assessment")
+        pairs = sorted(zip(items, events), key=lambda p: _utc(p[0].created_at))
+        batch = [a for a, _ in pairs]
+
+        def escalation(a: Assessment, doc_id: int, ev: tuple[Event, ...] | None
+                       ) -> Escalation | None:
+            if ev is None:
+                return None
+            try:
+                return Escalation(id=doc_id, account=a.account, events=ev)
+            except EscalationError as exc:
+                raise StoreError(f"not saved to {self.path}: {exc}") from None
+
+        def line(a: Assessment, doc_id: int, esc: Escalation | None) -> tuple[bytes, Assessment]:
+            return self._new_line(a if esc is None else synced(a, esc), doc_id, esc)
 
         def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], list[Assessment], int | None]:
             first = snap.next_id
-            made = [self._new_line(a, first + i) for i, a in enumerate(batch)]
+            made = [line(a, first + i, escalation(a, first + i, ev))
+                    for i, (a, ev) in enumerate(pairs)]
             lines = [line for line, _ in made]
             last = snap.data.last_line()
             checksum = None
@@ -707,7 +835,7 @@ class HistoryStore:
             old = body_get(snap.data.body, doc_id)
             if old is None:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
-            line, model = self._new_line(a, doc_id)
+            line, model = self._new_line(a, doc_id, self._escalation(old))
             if _line_key(old)[0] == _utc(a.created_at):
                 body = body_replace(snap.data.body, doc_id, line)
             else:  # its time changed: keep the file in time order
@@ -718,64 +846,73 @@ class HistoryStore:
 
         return self._write(change)
 
-    def _modify(self, doc_id: int, fn: Callable[[Assessment], Assessment | None]) -> Assessment:
-        """Read-modify-write one record under the lock; ``fn`` returns None for no change."""
+    def append(self, doc_id: int, event: Event, *, expect: int | None = None,
+               assessment: Assessment | None = None) -> Escalation:
+        """Add ``event`` to the escalation's timeline: one read-modify-write under the lock.
 
-        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Assessment, int | None]:
+        The transition is checked by the domain (:class:`EscalationError`, one line: nothing
+        is written). ``expect``: the number of events the caller read; if the timeline has
+        changed since, :class:`StaleEditError` and nothing is written. ``assessment`` (a
+        re-score) replaces the assessment's fields (scores, type, signals, verdict); its id
+        and creation time stay. The lifecycle fields follow the timeline."""
+
+        def change(snap: _Snapshot) -> tuple[Chunks, dict[str, int], Escalation, int | None]:
             old = body_get(snap.data.body, doc_id)
             if old is None:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
-            current = self._model(old)
-            new = fn(current)
-            if new is None:
-                raise _NoChange(current)
-            line, model = self._new_line(new, doc_id)
-            return body_replace(snap.data.body, doc_id, line), {}, model, None
+            current, esc = self._model(old), self._escalation(old)
+            if expect is not None and len(esc.events) != expect:
+                raise StaleEditError(
+                    f"assessment #{doc_id} changed since it was read ({len(esc.events)} events, "
+                    f"not {expect}): nothing was saved; look again and retry"
+                )
+            new_esc = esc.apply(event)
+            base = synced(current if assessment is None else replace(
+                assessment, id=doc_id, created_at=current.created_at), new_esc)
+            line, _ = self._new_line(base, doc_id, new_esc)
+            self._escalations[line] = new_esc
+            return body_replace(snap.data.body, doc_id, line), {}, new_esc, None
 
-        try:
-            return self._write(change)
-        except _NoChange as unchanged:
-            return unchanged.assessment
+        return self._write(change)
 
     def resolve(
         self, doc_id: int, satisfaction: int, note: str = "", now: datetime | None = None
     ) -> Assessment:
-        """Mark resolved with the customer's satisfaction (1-5); records when."""
+        """Mark resolved with the customer's satisfaction (1-5): a ``resolved`` event."""
         if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) \
                 or not 1 <= satisfaction <= 5:
             raise StoreError(f"satisfaction must be 1-5, got {satisfaction!r}")
         when = _utc(now or datetime.now(timezone.utc))
-
-        def fn(a: Assessment) -> Assessment:
+        with self._mutex:
+            a = self.get(doc_id)
             if a.resolved_at is not None:
                 raise StoreError(
                     f"assessment #{doc_id} was already resolved on "
                     f"{a.resolved_at.astimezone():%Y-%m-%d %H:%M} (satisfaction {a.satisfaction})"
                 )
-            return replace(a, resolved_at=when, satisfaction=satisfaction, resolution_note=note)
+            self.append(doc_id, resolve_event(when, satisfaction, note))
+            return self.get(doc_id)
 
-        return self._modify(doc_id, fn)
-
-    def checkin(self, doc_id: int, now: datetime | None = None) -> Assessment:
-        """Mark the post-escalation check-in done (no change if it already is)."""
+    def checkin(self, doc_id: int, now: datetime | None = None, note: str = "") -> Assessment:
+        """Mark the post-escalation check-in done: a ``checked-in`` event that closes the
+        escalation (no change if it already is)."""
         when = _utc(now or datetime.now(timezone.utc))
-
-        def fn(a: Assessment) -> Assessment | None:
+        with self._mutex:
+            a, esc = self.get(doc_id), self.escalation(doc_id)
+            if esc.status is Status.CLOSED:
+                return a
             if a.resolved_at is None:
                 raise StoreError(
                     f"assessment #{doc_id} is not resolved yet: the check-in follows the "
                     f"resolution (triage resolve {doc_id} --satisfaction N)"
                 )
-            if not a.decision.escalates:
+            if esc.state.escalated_at is None:
                 raise StoreError(
                     f"assessment #{doc_id} was handled without escalating: "
                     "no post-escalation check-in is due"
                 )
-            if a.checkin_done_at is not None:
-                return None
-            return replace(a, checkin_done_at=when)
-
-        return self._modify(doc_id, fn)
+            self.append(doc_id, checkin_event(when, note))
+            return self.get(doc_id)
 
     def delete(self, doc_id: int) -> None:
         """Remove one assessment (its id is never given out again)."""
@@ -884,11 +1021,6 @@ def _missing_field(value: Any, cls: type) -> str | None:
             if found is not None:
                 return f"{key}.{found}"
     return None
-
-
-class _NoChange(Exception):
-    def __init__(self, assessment: Assessment) -> None:
-        self.assessment = assessment
 
 
 def _first_error(exc: Any) -> str:

@@ -36,15 +36,12 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from ...domain.parse import ParseError, parse_optional_amount, parse_optional_date
 from ...domain.engine import (
     account_value_reason,
-    add_business_days,
     evaluate,
-    final_decision,
     suggest_account_value,
 )
 from ...domain.models import Draft, Evaluation, Rationale, Scores
 from ...domain.rubric import (
     BAND_BY_DECISION,
-    DEFAULT_DEADLINE_BUSINESS_DAYS,
     DIMENSIONS,
     ISSUE_TYPES,
     SIGNALS,
@@ -72,6 +69,10 @@ PREVIEW_DELAY_SCORES = 1.0
 
 STRATEGIC_ORDER = (Strategic.NONE, Strategic.MODERATE, Strategic.HIGH)
 
+ACCEPT_KEY = "ctrl+b"  # accepts the suggested "by when" (shown next to the field)
+PANEL_KEY = "ctrl+l"  # focuses the right-hand panel (verdict, warnings, brief) and back
+VALUE_HINT = "ARR and the strategic tier suggest an account value."
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -80,47 +81,125 @@ class Verdict:
     draft: Draft
     evaluation: Evaluation
     loaded: int  # counts the drafts loaded into the form (a new one refills the fields)
-    by_is_auto: bool  # `draft.by` is the automatic deadline, not one the user typed
 
 
 def _content(text: str, style: str = "") -> Content:
     return Content.styled(text, style) if style else Content(text)
 
 
+def _say(static: Static, content: Content | str) -> None:
+    """Show `content` in a message line, hidden (class -blank) while it is empty."""
+    static.update(content)
+    static.set_class(not content, "-blank")
+
+
 # ----------------------------------------------------------------- the lazily mounted parts
 
 
+class ValueHelper(Vertical):
+    """The account value helper, right under the account value slider: ARR and the
+    strategic tier, and what they suggest. It only *suggests*: the
+    screen applies the suggestion while the slider has not been moved by hand, and says
+    so; once the CSM set the score, the hint names the suggestion and keeps their score."""
+
+    def __init__(self, settings: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.errors: dict[str, str] = {}
+        self.ready = False  # mounted and holding its fields
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import RadioButton, RadioSet
+
+        yield Input(
+            placeholder=f"ARR ({self.settings.currency}), e.g. 42k", id="arr",
+            select_on_focus=False,
+        )
+        with Horizontal(id="strategic-row"):
+            yield Label("Strategic", classes="inline-label")
+            with RadioSet(id="strategic"):
+                for tier in STRATEGIC_ORDER:
+                    yield RadioButton(tier.value.capitalize(), id=f"strategic-{tier.value}")
+        yield Static(VALUE_HINT, id="arr-hint", classes="hint")
+
+    def on_mount(self) -> None:
+        from textual.widgets import RadioButton, RadioSet
+
+        self._arr = self.query_one("#arr", Input)
+        self._radio = self.query_one("#strategic", RadioSet)
+        self._strategic = list(self._radio.query(RadioButton))
+        self._hint = self.query_one("#arr-hint", Static)
+        self.hint_key: Any = None  # what the hint shown was made from (the screen's)
+        self._loaded = -1
+        self.ready = True
+        self.watch(self.screen, "verdict", self._follow)
+
+    def _follow(self, verdict: Verdict | None) -> None:
+        if verdict is not None and verdict.loaded != self._loaded:
+            self._loaded = verdict.loaded
+            self.fill(verdict.draft)
+
+    def fill(self, draft: Draft) -> None:
+        from textual.widgets import RadioButton
+
+        with self.prevent(Input.Changed):
+            self._arr.value = "" if draft.arr is None else f"{draft.arr:g}"
+        # The RadioSet follows its buttons' Changed messages, and re-presses a button
+        # pressed off; a new draft with no tier turns them all off without telling it.
+        with self.prevent(RadioButton.Changed):
+            for tier, button in zip(STRATEGIC_ORDER, self._strategic):
+                if draft.strategic is None:
+                    button.value = False
+        for tier, button in zip(STRATEGIC_ORDER, self._strategic):
+            if tier is draft.strategic:
+                button.value = True
+        self.errors = {}
+        self._arr.set_class(False, "-invalid")
+        self.screen.show_value_hint()  # type: ignore[attr-defined]
+
+    def read(self, draft: Draft) -> Draft:
+        self.errors = {}
+        try:
+            arr = parse_optional_amount(self._arr.value)
+        except ValueError:
+            arr, self.errors["arr"] = None, "ARR must be an amount like 42000 or 42k"
+        self._arr.set_class("arr" in self.errors, "-invalid")
+        strategic = next(
+            (tier for tier, button in zip(STRATEGIC_ORDER, self._strategic) if button.value), None
+        )
+        return dataclasses.replace(draft, arr=arr, strategic=strategic)
+
+    def show_hint(self, hint: Content) -> None:
+        self._hint.update(hint)
+
+    def focus_field(self, name: str) -> None:
+        self._arr.focus()
+
+
 class DraftDetails(Vertical):
-    """The form below the sliders: rationale, account value helper, issue type, signals,
-    dates and the texts of the brief. Mounted lazily; it fills itself from the screen's
-    verdict when it arrives and whenever another draft is loaded."""
+    """The form below the sliders: rationale, issue type, signals, dates and the texts
+    of the brief. Mounted lazily; it fills itself from the screen's verdict when it
+    arrives and whenever another draft is loaded."""
 
     def __init__(self, settings: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.errors: dict[str, str] = {}  # field id → why it cannot be read
         self._shown_errors: dict[str, str] = {}
-        self._hint_key: Any = None
         self._loaded = -1
+        self._suggested: date | None = None
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
+        from textual.widgets import Checkbox, OptionList, TextArea
         from textual.widgets.option_list import Option
 
         settings = self.settings
         yield Label("Why these scores", classes="section")
         for dim in Dimension:
             yield Input(
-                placeholder=f"Why {DIMENSIONS[dim].phrase}…", id=f"why-{dim.value}", classes="why"
+                placeholder=f"Why {DIMENSIONS[dim].phrase}…", id=f"why-{dim.value}", classes="why",
+                select_on_focus=False,
             )
-        yield Label("Account value helper", classes="section")
-        yield Input(placeholder=f"Annual recurring revenue ({settings.currency}), e.g. 42k", id="arr")
-        with Horizontal(id="strategic-row"):
-            yield Label("Strategic value", classes="inline-label")
-            with RadioSet(id="strategic"):
-                for tier in STRATEGIC_ORDER:
-                    yield RadioButton(tier.value.capitalize(), id=f"strategic-{tier.value}")
-        yield Static("ARR and strategic tier suggest the account value.", id="arr-hint", classes="hint")
         yield Label("Issue type", classes="section")
         yield OptionList(
             *(
@@ -142,33 +221,34 @@ class DraftDetails(Vertical):
         )
         yield Label("Open since (YYYY-MM-DD)", classes="field-label")
         with Horizontal(classes="date-row"):
-            yield Input(placeholder="YYYY-MM-DD", id="open-since", classes="date")
-            yield Static("", id="open-since-error", classes="validation")
+            yield Input(placeholder="YYYY-MM-DD", id="open-since", classes="date",
+                        select_on_focus=False)
+            yield Static("", id="open-since-error", classes="validation -blank")
         yield Label("Situation", classes="field-label")
         yield TextArea(id="situation", soft_wrap=True, show_line_numbers=False)
         yield Label("Specific ask (what, from whom)", classes="field-label")
-        yield Input(placeholder="What you need, from whom", id="ask")
+        yield Input(placeholder="What you need, from whom", id="ask", select_on_focus=False)
         yield Label("By when (YYYY-MM-DD)", classes="field-label")
         with Horizontal(classes="date-row"):
-            yield Input(placeholder="YYYY-MM-DD", id="by", classes="date")
-            yield Static("", id="by-error", classes="validation")
+            yield Input(placeholder="YYYY-MM-DD", id="by", classes="date", select_on_focus=False)
+            yield Static("", id="by-error", classes="validation -blank")
+            yield Static("", id="by-hint", classes="date-hint -blank")
         yield Label("Customer communication", classes="field-label")
-        yield Input(placeholder="What you tell the customer, and when", id="comms")
+        yield Input(placeholder="What you tell the customer, when", id="comms",
+                    select_on_focus=False)
 
     def on_mount(self) -> None:
-        from textual.widgets import Checkbox, OptionList, RadioButton, RadioSet, TextArea
+        from textual.widgets import Checkbox, OptionList, TextArea
 
         self._inputs = {
-            name: self.query_one(f"#{name}", Input)
-            for name in ("arr", "open-since", "ask", "by", "comms")
+            name: self.query_one(f"#{name}", Input) for name in ("open-since", "ask", "by", "comms")
         }
         self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
         self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
-        self._strategic = list(self.query_one("#strategic", RadioSet).query(RadioButton))
         self._issue_type = self.query_one("#issue-type", OptionList)
         self._manager = self.query_one("#manager-surprised", Checkbox)
         self._situation = self.query_one("#situation", TextArea)
-        self._hint = self.query_one("#arr-hint", Static)
+        self._by_hint = self.query_one("#by-hint", Static)
         self._prevented = (
             Input.Changed, Checkbox.Changed, TextArea.Changed, OptionList.OptionHighlighted,
         )
@@ -182,26 +262,33 @@ class DraftDetails(Vertical):
         if verdict.loaded != self._loaded:
             self._loaded = verdict.loaded
             self.fill(verdict.draft)
-        elif verdict.by_is_auto and verdict.draft.by is not None:
-            auto = verdict.draft.by.isoformat()
-            by = self._inputs["by"]
-            if by.value != auto:
-                with self.prevent(Input.Changed):
-                    by.value = auto
-                self.errors.pop("by", None)
-                self._show_errors()
+        self._show_suggestion(verdict)
+
+    def _show_suggestion(self, verdict: Verdict) -> None:
+        """The deadline the decision suggests, offered (never filled in): until the CSM
+        accepts it (ctrl+b) or types a date, the draft has no "by when" and the
+        `no-deadline` warning stands, as in the CLI."""
+        suggested = verdict.evaluation.suggested_by
+        if verdict.draft.by is not None or "by" in self.errors or suggested is None:
+            suggested = None
+        if suggested == self._suggested:
+            return
+        self._suggested = suggested
+        self._inputs["by"].placeholder = suggested.isoformat() if suggested else "YYYY-MM-DD"
+        _say(
+            self._by_hint,
+            Content.assemble(("suggested " + suggested.isoformat(), "b"), f" · {ACCEPT_KEY} accepts it")
+            if suggested else ""
+        )
 
     def fill(self, draft: Draft) -> None:
         """Put `draft` in the fields (no change messages: the screen has it already)."""
         inputs = self._inputs
         with self.prevent(*self._prevented):
-            inputs["arr"].value = "" if draft.arr is None else f"{draft.arr:g}"
-            # RadioSet follows its buttons' own Changed messages (not prevented).
-            for tier, button in zip(STRATEGIC_ORDER, self._strategic):
-                button.value = tier is draft.strategic
             for dim, why in self._why.items():
                 why.value = draft.rationale[dim]
             self._issue_type.highlighted = list(IssueType).index(draft.issue_type)
+            self._issue_type.scroll_to_highlight()
             for signal, box in self._signals.items():
                 box.value = signal in draft.signals
             self._manager.value = draft.manager_surprised
@@ -212,11 +299,19 @@ class DraftDetails(Vertical):
             inputs["comms"].value = draft.comms
         self.errors = {}
         self._show_errors()
-        self.show_hint(draft)
 
     def set_why_value(self, text: str) -> None:
         with self.prevent(Input.Changed):
             self._why[Dimension.ACCOUNT_VALUE].value = text
+
+    def accept_suggested_by(self) -> bool:
+        """Put the suggested deadline in "by when" (the screen hears the change)."""
+        if self._suggested is None:
+            return False
+        by = self._inputs["by"]
+        by.value = self._suggested.isoformat()
+        by.cursor_position = len(by.value)
+        return True
 
     # -------------------------------------------------------------- the fields → a draft
 
@@ -228,20 +323,11 @@ class DraftDetails(Vertical):
         if open_since is not None and open_since > today:
             self.errors["open-since"] = "is in the future"
             open_since = None
-        try:
-            arr = parse_optional_amount(inputs["arr"].value)
-        except ValueError:
-            arr, self.errors["arr"] = None, "ARR must be an amount like 42000 or 42k"
-        strategic = next(
-            (tier for tier, button in zip(STRATEGIC_ORDER, self._strategic) if button.value), None
-        )
         highlighted = self._issue_type.highlighted
         draft = dataclasses.replace(
             draft,
-            arr=arr,
-            strategic=strategic,
             rationale=Rationale(**{d.value: w.value for d, w in self._why.items()}),
-            issue_type=list(IssueType)[highlighted] if highlighted is not None else IssueType.PRODUCT_DEFECT,
+            issue_type=list(IssueType)[highlighted] if highlighted is not None else draft.issue_type,
             signals=[s for s, box in self._signals.items() if box.value],
             manager_surprised=self._manager.value,
             open_since=open_since,
@@ -251,7 +337,6 @@ class DraftDetails(Vertical):
             comms=inputs["comms"].value,
         )
         self._show_errors()
-        self.show_hint(draft)
         return draft
 
     def _read_date(self, name: str) -> date | None:
@@ -267,25 +352,8 @@ class DraftDetails(Vertical):
             if message != self._shown_errors.get(name, ""):
                 self._shown_errors[name] = message
                 self._inputs[name].set_class(bool(message), "-invalid")
-                self.query_one(f"#{name}-error", Static).update(
-                    _content(f"✗ {message}") if message else ""
-                )
-        self._inputs["arr"].set_class("arr" in self.errors, "-invalid")
-
-    def show_hint(self, draft: Draft) -> None:
-        key = (self.errors.get("arr"), draft.arr, draft.strategic)
-        if key == self._hint_key:
-            return
-        self._hint_key = key
-        if "arr" in self.errors:
-            hint = _content(f"✗ {self.errors['arr']}", "$error")
-        elif draft.arr is not None or draft.strategic is not None:
-            value = suggest_account_value(draft.arr, draft.strategic, self.settings)
-            reason = account_value_reason(draft.arr, draft.strategic, self.settings)
-            hint = Content.assemble(reason, " → suggests account value ", (str(value), "b"))
-        else:
-            hint = Content("ARR and strategic tier suggest the account value.")
-        self._hint.update(hint)
+                _say(self.query_one(f"#{name}-error", Static),
+                     _content(f"✗ {message}") if message else "")
 
     def focus_field(self, name: str) -> None:
         self._inputs[name].focus()
@@ -331,6 +399,11 @@ class BriefPreview(Vertical):
             self._text = text
             await self.query_one(Markdown).update(text)
 
+    @property
+    def settled(self) -> bool:
+        """The preview shows the brief of the current draft (no re-render pending)."""
+        return self._timer is None and self._text is not None
+
 
 class FollowingPrevious(PreviousScores):
     """This account's previous scores beside the current ones (mounted lazily)."""
@@ -360,6 +433,10 @@ class AssessScreen(Screen[None]):
         Binding("ctrl+o", "export", "Export", id="assess.export"),
         Binding("ctrl+y", "copy_brief", "Copy", id="assess.copy", priority=True),
         Binding("ctrl+n", "new", "New", id="assess.new"),
+        # Shown next to "by when" (and in F1 help) rather than in a full footer.
+        Binding(ACCEPT_KEY, "accept_deadline", "Use the suggested deadline", show=False,
+                id="assess.accept-deadline"),
+        Binding(PANEL_KEY, "toggle_panel", "Panel", id="assess.panel"),
         Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="assess.next"),
         Binding(
             "shift+tab", "app.focus_previous", "Previous field", show=False, priority=True,
@@ -376,8 +453,9 @@ class AssessScreen(Screen[None]):
         self._evaluation: Evaluation | None = None
         self._baseline: dict[str, Any] | None = None
         self._loaded = 0
-        self._by_auto: date | None = None  # the automatic deadline, while the user typed none
-        self._by_user_edited = False
+        self._value_by_hand = False  # the CSM moved the account value slider themselves
+        self._suggesting = False  # the helper is setting the account value slider
+        self._back_from_panel: Any = None  # the widget to return to from the panel
         self._why_value_auto = ""
         self._account_message = ""
         self._evaluations: dict[tuple[Any, ...], Evaluation] = {}
@@ -394,14 +472,20 @@ class AssessScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="form"):
             yield Label("Account", classes="field-label")
-            yield Input(placeholder="Account name (required to save)", id="account")
-            yield Static("", id="account-error", classes="validation")
+            yield Input(placeholder="Account name (required to save)", id="account",
+                        select_on_focus=False)
+            yield Static("", id="account-error", classes="validation -blank")
             yield Label("Scores", classes="section")
             for dim in Dimension:
                 spec = DIMENSIONS[dim]
                 yield Slider(
                     spec.label, {n: spec.level_text(n, **fmt) for n in range(1, 6)}, id=dim.value
                 )
+                if dim is Dimension.ACCOUNT_VALUE:
+                    # The helper sits right under its slider, in the first frame (not
+                    # deferred): the tab order is the same however fast keys arrive.
+                    self._helper = ValueHelper(settings, id="value-helper")
+                    yield self._helper
             self._details = DraftDetails(settings, id="details")  # in the DOM once mounted
             yield Deferred(self._details)
         with VerticalScroll(id="side"):
@@ -431,6 +515,7 @@ class AssessScreen(Screen[None]):
         footer = self.query_one(Footer)
         footer.compact = event.size.width < 110
         footer.show_command_palette = event.size.width >= 84
+        self._helper.set_class(event.size.width < 100, "-stacked")
 
     # ----------------------------------------------------------------- live update
 
@@ -441,7 +526,9 @@ class AssessScreen(Screen[None]):
             account=self._account.value.strip(),
             scores=Scores(**{d.value: s.value for d, s in self._sliders.items()}),
         )
-        for details in self.query(DraftDetails):  # none until it is mounted
+        for helper in self.query(ValueHelper):  # none until it is mounted
+            draft = helper.read(draft)
+        for details in self.query(DraftDetails):
             draft = details.read(draft, self.triage.today())
         return draft
 
@@ -453,19 +540,18 @@ class AssessScreen(Screen[None]):
     def _slider_moved(self, dim: Dimension, value: int) -> None:
         """A slider's value changed (the screen watches each one, so the verdict follows
         in the same step as the key): the last draft with that one score replaced."""
+        if dim is Dimension.ACCOUNT_VALUE and not self._suggesting:
+            self._value_by_hand = True
         if self._draft.scores[dim] != value:
             self._apply(dataclasses.replace(self._draft, scores=self._draft.scores.with_score(dim, value)))
 
     def _apply(self, draft: Draft) -> None:
-        """Evaluate `draft` (the automatic "by when" first) and show the verdict.
+        """Evaluate `draft` and show the verdict. The "by when" is what the CSM typed or
+        accepted, never filled in behind their back: the CLI gives the same verdict.
 
         Evaluations are kept by scores until anything else in the form changes, so
         moving a slider back and forth does not evaluate the same draft again."""
         today = self.triage.today()
-        by_is_auto = not self._by_user_edited
-        if by_is_auto:
-            decision = final_decision(draft.scores.total, draft.manager_surprised)
-            draft.by = self._by_auto = add_business_days(today, DEFAULT_DEADLINE_BUSINESS_DAYS[decision])
         scores = draft.scores
         key = (
             scores.customer_impact, scores.account_value, scores.time_sensitivity,
@@ -477,27 +563,25 @@ class AssessScreen(Screen[None]):
                 self._evaluations.clear()
             evaluation = self._evaluations[key] = evaluate(draft, self.triage.settings, today=today)
         self._draft, self._evaluation = draft, evaluation
-        self.verdict = Verdict(draft, evaluation, self._loaded, by_is_auto)
+        self.verdict = Verdict(draft, evaluation, self._loaded)
 
     def watch_verdict(self, verdict: Verdict | None) -> None:
         if verdict is not None:
             self._panel.show(verdict.draft, verdict.evaluation)
             if verdict.draft.account:
                 self._set_account_error("")
+            self.show_value_hint()
 
     def _set_account_error(self, message: str) -> None:
         if message != self._account_message:
             self._account_message = message
             self._account.set_class(bool(message), "-invalid")
-            self._account_error.update(_content(f"✗ {message}") if message else "")
+            _say(self._account_error, _content(f"✗ {message}") if message else "")
 
     # ----------------------------------------------------------------- events of the form
 
     @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "by":
-            auto = self._by_auto.isoformat() if self._by_auto else None
-            self._by_user_edited = event.value != auto
+    def _input_changed(self) -> None:
         self._form_changed()
 
     def on_checkbox_changed(self) -> None:
@@ -519,19 +603,64 @@ class AssessScreen(Screen[None]):
         if (draft.arr, draft.strategic) != (before.arr, before.strategic):
             self._apply_account_value_suggestion()
 
-    def _apply_account_value_suggestion(self) -> None:
+    def _suggested_value(self) -> int | None:
         draft = self._draft
-        if (draft.arr is None and draft.strategic is None) or "arr" in self._details.errors:
+        if (draft.arr is None and draft.strategic is None) or "arr" in self._helper.errors:
+            return None
+        return suggest_account_value(draft.arr, draft.strategic, self.triage.settings)
+
+    def _apply_account_value_suggestion(self) -> None:
+        """ARR or tier changed: the suggestion is applied while the CSM has not set the
+        account value by hand (the hint says so); after that it is only offered."""
+        value = self._suggested_value()
+        if value is None or self._value_by_hand:
             return
+        draft = self._draft
         settings = self.triage.settings
-        value = suggest_account_value(draft.arr, draft.strategic, settings)
-        self._sliders[Dimension.ACCOUNT_VALUE].value = value
+        self._suggesting = True
+        try:
+            self._sliders[Dimension.ACCOUNT_VALUE].value = value
+        finally:
+            self._suggesting = False
         why = draft.rationale.account_value
         if not why.strip() or why == self._why_value_auto:
             reason = account_value_reason(draft.arr, draft.strategic, settings)
             self._why_value_auto = f"{reason} (suggested {value})"
             self._details.set_why_value(self._why_value_auto)
         self.recompute()
+
+    def show_value_hint(self) -> None:
+        """What the helper says: its suggestion, and whether it set the slider."""
+        helper = self._helper
+        draft = self._draft
+        key = (helper.errors.get("arr"), draft.arr, draft.strategic, self._value_by_hand,
+               draft.scores.account_value)
+        if not helper.ready or key == helper.hint_key:
+            return  # called on every slider key: nothing to do unless the helper's inputs changed
+        helper.hint_key = key
+        if "arr" in self._helper.errors:
+            hint = _content(f"✗ {self._helper.errors['arr']}", "$error")
+        else:
+            value = self._suggested_value()
+            current = draft.scores.account_value
+            if value is None:
+                hint = Content(VALUE_HINT)
+            else:
+                reason = account_value_reason(draft.arr, draft.strategic, self.triage.settings)
+                if not self._value_by_hand:
+                    hint = Content.assemble(
+                        reason, " → account value set to ", (str(value), "b"),
+                        " (suggested; move the slider to change it)",
+                    )
+                elif value == current:
+                    hint = Content.assemble(reason, " → suggests ", (str(value), "b"),
+                                            ", as you set it")
+                else:
+                    hint = Content.assemble(
+                        reason, " → suggests ", (str(value), "b $warning"),
+                        f"; your {current} is kept (press {value} on the slider to use it)",
+                    )
+        self._helper.show_hint(hint)
 
     # ----------------------------------------------------------------- the brief
 
@@ -549,8 +678,6 @@ class AssessScreen(Screen[None]):
 
     def _comparable(self, draft: Draft) -> dict[str, Any]:
         data = dataclasses.asdict(draft)
-        if not self._by_user_edited:
-            data["by"] = None
         if data["rationale"]["account_value"] == self._why_value_auto:
             data["rationale"]["account_value"] = ""
         return data
@@ -569,8 +696,8 @@ class AssessScreen(Screen[None]):
             for dim, slider in self._sliders.items():
                 slider.value = draft.scores[dim]
         self._loaded += 1  # the verdict below refills the lower form
-        self._by_user_edited = draft.by is not None
-        self._by_auto = None
+        # A new draft's account value is the helper's to suggest; a reopened one's was set.
+        self._value_by_hand = draft.scores.account_value != Draft().scores.account_value
         self._why_value_auto = ""
         self._evaluations.clear()
         self._apply(dataclasses.replace(draft))
@@ -586,7 +713,8 @@ class AssessScreen(Screen[None]):
         that cannot be read (a bad date or amount) is not silently dropped."""
         if not self._require_account(what):
             return False
-        invalid = [name for name in ("open-since", "by", "arr") if name in self._details.errors]
+        errors = {**self._details.errors, **self._helper.errors}
+        invalid = [name for name in ("open-since", "by", "arr") if name in errors]
         if not invalid:
             return True
         labels = {"open-since": "open since", "by": "by when", "arr": "ARR"}
@@ -595,7 +723,7 @@ class AssessScreen(Screen[None]):
             title="Check the form",
             severity="error",
         )
-        self._details.focus_field(invalid[0])
+        (self._helper if invalid[0] == "arr" else self._details).focus_field(invalid[0])
         return False
 
     def _require_account(self, what: str) -> bool:
@@ -644,6 +772,23 @@ class AssessScreen(Screen[None]):
         from .export import export_brief_flow
 
         export_brief_flow(self, self._draft.account, self.triage.today(), self.render_brief)
+
+    def action_accept_deadline(self) -> None:
+        """Use the suggested "by when" (the CSM can still type over it)."""
+        if not self.query(DraftDetails) or not self._details.accept_suggested_by():
+            self.notify("There is no suggested deadline to use: a date is already given.",
+                        severity="warning", timeout=3)
+
+    def action_toggle_panel(self) -> None:
+        """Focus the right-hand panel (scroll it with the arrow keys), or go back to the
+        field the CSM was in."""
+        side = self.query_one("#side", VerticalScroll)
+        if self.focused is side:
+            back = self._back_from_panel
+            (back if back is not None and back.is_attached else self._account).focus()
+        else:
+            self._back_from_panel = self.focused
+            side.focus()
 
     def action_copy_brief(self) -> None:
         self.recompute()

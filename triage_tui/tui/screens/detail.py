@@ -13,6 +13,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -75,6 +76,8 @@ class DetailScreen(Screen[None]):
             with Vertical(id="detail-side"):
                 yield Static("Lifecycle", classes="side-section")
                 yield Static("", id="lifecycle")
+                yield Static("Warnings", classes="side-section")
+                yield Static("", id="detail-warnings")
                 yield PreviousScores(id="previous")
             with VerticalScroll(id="detail-brief-scroll"):
                 yield Markdown(self._brief_text(), id="detail-brief")
@@ -111,7 +114,17 @@ class DetailScreen(Screen[None]):
             f"[b ${band.style}]● {escape(band.label)}[/] {a.total}/{TOTAL_MAX} · {a.status}"
         )
         self.query_one("#lifecycle", Static).update(self._lifecycle())
+        self.query_one("#detail-warnings", Static).update(self._warnings())
         self.refresh_bindings()
+
+    def _warnings(self) -> Content:
+        """The warnings stored with the assessment (as they were when it was saved)."""
+        warnings = self.assessment.warnings
+        if not warnings:
+            return Content.styled("none", "$text-muted")
+        return Content("\n").join(
+            Content.assemble(("⚠ ", "$warning"), (w.message, "")) for w in warnings
+        )
 
     def _lifecycle(self) -> str:
         a = self.assessment

@@ -49,7 +49,20 @@ class ExportScreen(ModalScreen["Path | None"]):
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = self.folder / path
+        # A path that cannot be written keeps the dialog open, with the reason here.
+        if path.is_dir():
+            self._error(f"{path} is a folder: add a file name")
+            return
+        if not path.parent.is_dir():
+            self._error(f"folder {path.parent} does not exist")
+            return
         self.dismiss(path)
+
+    def _error(self, message: str) -> None:
+        from textual.content import Content
+
+        self.query_one("#export-error", Static).update(Content(f"✗ {message}"))
+        self.query_one("#export-path", Input).focus()
 
     @on(Input.Changed)
     def _clear_error(self) -> None:
@@ -66,7 +79,7 @@ def export_brief_flow(
     """The whole export: ask where (a safe default name in the current folder), ask
     before overwriting an existing file, then render and write in a worker and notify.
     Shared by the assess and detail screens."""
-    from ...export import ExportError, safe_filename, write_brief
+    from ...export import ExportError, resolve_target, write_brief
     from .confirm import ConfirmScreen
 
     app = screen.app
@@ -103,4 +116,7 @@ def export_brief_flow(
             callback=answered,
         )
 
-    app.push_screen(ExportScreen(safe_filename(account, day), Path.cwd()), callback=chosen)
+    # Like the CLI given a folder: the next free name ("-2", "-3"…), never one to overwrite.
+    folder = Path.cwd()
+    suggested = resolve_target(folder, account, day).name
+    app.push_screen(ExportScreen(suggested, folder), callback=chosen)

@@ -9,7 +9,8 @@ a case-folded haystack of its text, so a filter keystroke is one substring test 
 and the table (a Line-API widget) paints only the visible lines.
 
 Keys: ``/`` filter · enter (in the filter) to the table · enter (on a row) open ·
-``s`` sort by the next column · ``r`` reverse the sort · click a header to sort by it.
+``s`` sort by the next column · ``S`` (shift+s) reverse the sort · click a header to sort
+by it. (``r`` means resolve, on every screen that has it; the history does not use it.)
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="history.filter"),
         Binding("s", "sort_next", "Sort", id="history.sort"),
-        Binding("r", "sort_reverse", "Reverse", id="history.reverse"),
+        Binding("S", "sort_reverse", "Reverse", id="history.reverse"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="history.reload"),
     ]
 
@@ -316,7 +317,7 @@ class HistoryScreen(Screen[None]):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         commands = [
             ("History: filter", "Focus the filter (/)", self.action_focus_filter),
-            ("History: reverse sort", "Reverse the order (r)", self.action_sort_reverse),
+            ("History: reverse sort", "Reverse the order (S, shift+s)", self.action_sort_reverse),
             ("History: reload", "Read the history file again (ctrl+r)", self.action_reload),
         ]
         for key in SORT_ORDER:

@@ -12,7 +12,7 @@ Mouse: click a header to sort by it, click a row to move there, click it again t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from rich.cells import cell_len, set_cell_size
@@ -38,14 +38,18 @@ class Column:
     flex: bool = False
     right: bool = False
     drop_below: int = 0  # hidden when the table is narrower than this
+    narrow_width: int = 0  # its width below NARROW_BELOW columns (0: the same)
 
 
+NARROW_BELOW = 96  # a table narrower than this uses the narrow widths (80-column terminals)
+
+# The # column stays at 80 columns: two rows of one account on one day are told apart.
 COLUMNS: tuple[Column, ...] = (
-    Column("id", "#", 5, right=True, drop_below=96),
+    Column("id", "#", 5, right=True, narrow_width=4, drop_below=76),
     Column("date", "Date", 10),
     Column("account", "Account", 26, min_width=10, flex=True),
-    Column("total", "Total", 5, right=True),
-    Column("decision", "Decision", 14),
+    Column("total", "Total", 7, right=True, narrow_width=6),  # "Total ▼" / "Total▼"
+    Column("decision", "Decision", 14, narrow_width=12),  # narrow: no "● " before the word
     Column("type", "Type", 18, min_width=9, flex=True),
     Column("status", "Status", 8),
     Column("followup", "Follow-up", 11),
@@ -56,6 +60,8 @@ GAP = 1
 def layout(width: int, columns: Sequence[Column] = COLUMNS) -> list[tuple[Column, int]]:
     """Each shown column with its width, filling ``width`` cells."""
     shown = [c for c in columns if width >= c.drop_below]
+    if width < NARROW_BELOW:
+        shown = [replace(c, width=c.narrow_width) if c.narrow_width else c for c in shown]
     fixed = sum(c.width for c in shown if not c.flex) + GAP * (len(shown) - 1)
     flex = [c for c in shown if c.flex]
     room = max(0, width - fixed)
@@ -330,7 +336,7 @@ class HistoryTable(ScrollView, can_focus=True):
         pad = " " * (width - cell_len(text))
         return pad + text if right else text + pad
 
-    def _cells(self, row: Row, now: datetime, narrow: bool = False
+    def _cells(self, row: Row, now: datetime, narrow: bool = False, bullet: bool = True
                ) -> dict[str, tuple[str, str | None]]:
         if row.followup_pending():
             if row.followup_overdue(now):
@@ -347,7 +353,8 @@ class HistoryTable(ScrollView, can_focus=True):
             "date": (f"{row.local:%Y-%m-%d}", None),
             "account": (row.account, None),
             "total": (str(row.total), None),
-            "decision": ("● " + DECISION_SHORT[row.decision], row.decision.value),
+            "decision": (("● " if bullet else "") + DECISION_SHORT[row.decision],
+                         row.decision.value),
             "type": ((TYPE_TINY if narrow else TYPE_SHORT)[row.issue_type], "muted"),
             "status": (row.status, None if row.resolved_at is None else "muted"),
             "followup": followup,
@@ -388,7 +395,9 @@ class HistoryTable(ScrollView, can_focus=True):
             label = column.label
             sorted_here = column.key == self.sort_key
             if sorted_here:  # ▼ descending (newest, highest first), ▲ ascending (A→Z)
-                label += " ▼" if self.descending else " ▲"
+                arrow = "▼" if self.descending else "▲"
+                # the whole label, always: the space goes first when the column is tight
+                label += f" {arrow}" if cell_len(label) + 2 <= w else arrow
             style = self._style("header-sorted" if sorted_here else "header")
             gap = " " * GAP if i < len(columns) - 1 else ""
             segments.append(Segment(self._cell(label, w, column.right) + gap, base + style))
@@ -398,7 +407,8 @@ class HistoryTable(ScrollView, can_focus=True):
     def _row_strip(self, row: Row, on_cursor: bool, width: int, base: Style,
                    columns: list[tuple[Column, int]]) -> Strip:
         narrow = any(c.key == "type" and w < 16 for c, w in columns)
-        cells = self._cells(row, self._now(), narrow)
+        bullet = all(w >= 14 for c, w in columns if c.key == "decision")
+        cells = self._cells(row, self._now(), narrow, bullet)
         cursor_style = self._style("cursor") if on_cursor else None
         segments = []
         length = 0

@@ -76,6 +76,12 @@ def texts(draft: Draft, ev: Evaluation) -> dict[str, tuple[Any, Callable[[], Con
     }
 
 
+def _shape(draft: Draft) -> tuple[Any, ...]:
+    """What besides the scores the decision, route and why texts depend on."""
+    return (draft.issue_type, draft.manager_surprised, tuple(draft.signals), draft.by,
+            draft.open_since)
+
+
 def why_content(why: str, what_ifs: tuple[str, ...]) -> Content:
     parts: Parts = [("Why", "b"), f" {why}"]
     for text in what_ifs:
@@ -113,6 +119,8 @@ class VerdictPanel(Vertical):
         self._shown: dict[str, Any] = {}  # text id → what it shows (skip equal updates)
         self._reserved = dict(self.RESERVED)  # text id → lines reserved at this width
         self._measured = -1  # the width the tallest texts were measured at
+        self._measured_for: tuple[Any, ...] = ()  # … and the parts of the draft they depend on
+        self._applied: tuple[Any, ...] = ()  # the last measurement applied
         self._width = -1
 
     def compose(self) -> ComposeResult:
@@ -141,6 +149,8 @@ class VerdictPanel(Vertical):
             self._reserved = dict(self.RESERVED)
             for text in self._texts.values():
                 text.styles.min_height = None  # back to the stylesheet's
+        if width and _shape(draft) != self._measured_for:  # new width, or a new kind of case
+            self._measured_for = _shape(draft)
             self._measure(draft, width)
         for name, (key, build) in texts(draft, ev).items():
             if self._shown.get(name, self) != key:
@@ -179,6 +189,11 @@ class VerdictPanel(Vertical):
                 text = self._texts[name]
                 text.styles.min_height = count + text.styles.gutter.height
 
+    @property
+    def measuring(self) -> bool:
+        """Lines for the current draft are still being measured (in a thread)."""
+        return self._measured_for != self._applied
+
     @work(thread=True, exclusive=True, group="verdict-measure")
     def _measure(self, draft: Draft, width: int) -> None:
         """The tallest decision, route and why that any scores give with the rest of
@@ -191,8 +206,11 @@ class VerdictPanel(Vertical):
             shown = texts(scored, evaluate(scored, self.settings, today=today))
             for name in self.MEASURED:
                 tallest[name] = max(tallest[name], len(shown[name][1]().wrap(width)))
-        self.app.call_from_thread(self._measured_at, width, tallest)
+        self.app.call_from_thread(self._measured_at, width, _shape(draft), tallest)
 
-    def _measured_at(self, width: int, tallest: dict[str, int]) -> None:
-        if width == self._measured:
+    def _measured_at(self, width: int, shape: tuple[Any, ...], tallest: dict[str, int]) -> None:
+        # Only for what is shown now: a late result for an earlier draft would reserve
+        # lines that depend on how fast the thread ran.
+        if width == self._measured and shape == self._measured_for:
+            self._applied = shape
             self._reserve(tallest)
