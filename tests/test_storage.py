@@ -553,6 +553,24 @@ def test_documents_are_the_records_as_json_newest_first(store: HistoryStore) -> 
     assert HistoryStore(store.path.with_name("none.json")).documents() == []
 
 
+@pytest.mark.parametrize("reopen", [False, True])  # lines already split / the file as read
+def test_documents_since_are_the_newest_from_that_moment(store: HistoryStore, reopen: bool
+                                                          ) -> None:
+    """``documents(since=...)`` reads from the end of the file and stops at the period's
+    start: exactly the documents created at or after it (same instant included)."""
+    moments = [NOW + timedelta(hours=h) for h in (0, 1, 1, 2, 5)]  # two at the same time
+    store.add_many([make(f"A{i}", (1, 2, 3, 4), at) for i, at in enumerate(moments)])
+    source = HistoryStore(store.path) if reopen else store
+    everything = source.documents()
+    for since in [NOW - timedelta(days=1), *moments, NOW + timedelta(hours=1, seconds=1),
+                  NOW + timedelta(days=1)]:
+        expected = [d for d in everything if datetime.fromisoformat(d["created_at"]) >= since]
+        assert source.documents(since=since) == expected
+        for limit in (0, 1, 2, 10):
+            assert source.documents(limit=limit, since=since) == expected[:limit]
+    assert HistoryStore(store.path.with_name("none.json")).documents(since=NOW) == []
+
+
 def test_documents_since_and_followup_documents(store: HistoryStore) -> None:
     store.add_many(demo_assessments(300, NOW, 3))
     everything = store.documents()

@@ -53,6 +53,7 @@ from ...domain.rubric import (
     Strategic,
 )
 from ..widgets.deferred import Deferred
+from ..widgets.footer import SteadyFooter
 from ..widgets.previous import PreviousScores
 from ..widgets.slider import Slider
 from ..widgets.verdict import VerdictPanel
@@ -507,7 +508,7 @@ class AssessScreen(Screen[None]):
             # Same account, again: this account's previous scores beside the current ones.
             yield Deferred(FollowingPrevious(hide_when_empty=True, id="previous"))
             yield Deferred(BriefPreview(id="preview"))
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)  # no rebuild per focus move (see the widget)
 
     def on_mount(self) -> None:
         self.triage.assess = self
