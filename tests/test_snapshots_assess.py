@@ -93,8 +93,11 @@ def test_assess_sliders_by_keys_120x40(snap_compare, app: TriageApp) -> None:
 def test_help_modal_120x40(snap_compare, app: TriageApp) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
-        await pilot.press("f1")
+        pilot.app.screen.query_one("#account").focus()  # the keys listed follow the focus
         await pilot.pause()
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
+        await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
@@ -102,8 +105,11 @@ def test_help_modal_120x40(snap_compare, app: TriageApp) -> None:
 def test_help_modal_80x24(snap_compare, app: TriageApp) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
-        await pilot.press("f1")
+        pilot.app.screen.query_one("#account").focus()  # the keys listed follow the focus
         await pilot.pause()
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
+        await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 

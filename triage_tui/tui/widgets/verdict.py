@@ -149,6 +149,7 @@ class VerdictPanel(Vertical):
             self._reserved = dict(self.RESERVED)
             for text in self._texts.values():
                 text.styles.min_height = None  # back to the stylesheet's
+            self._measured_for = ()  # measure again, at this width
         if width and _shape(draft) != self._measured_for:  # new width, or a new kind of case
             self._measured_for = _shape(draft)
             self._measure(draft, width)
