@@ -71,6 +71,7 @@ def run_cmd(cmd: list[str], env: dict[str, str] | None = None) -> float:
 
 
 def isolated_env(tmp: Path) -> dict[str, str]:
+    (tmp / "config.toml").touch()  # TRIAGE_CONFIG naming a missing file is refused
     env = dict(os.environ)
     env.update(
         XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"),

@@ -52,6 +52,9 @@ def wait_for(name: str, condition, timeout: float = 20.0) -> None:
 def start(name: str, command: str, env: dict[str, str]) -> float:
     """Start `command` in a new 120×40 window; return the perf_counter just before."""
     exports = " ".join(f"{k}={v}" for k, v in env.items())
+    # Each run starts afresh: the draft a stopped run kept would be offered back first.
+    for kept in Path(env["XDG_DATA_HOME"]).glob("*/draft*.json"):
+        kept.unlink()
     t0 = time.perf_counter()
     tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", f"env {exports} {command}")
     return t0
@@ -62,6 +65,7 @@ def stop(name: str) -> None:
 
 
 def environment(tmp: Path) -> dict[str, str]:
+    (tmp / "config.toml").touch()  # TRIAGE_CONFIG naming a missing file is refused
     return {
         "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config"),
         "XDG_STATE_HOME": str(tmp / "state"), "TRIAGE_CONFIG": str(tmp / "config.toml"),
