@@ -158,26 +158,11 @@ def bench_keypress(presses: int, tmp: Path) -> None:
           "slider and value), against a key whose binding updates a label")
     import random
 
-    from textual.app import App, ComposeResult
-    from textual.binding import Binding
-    from textual.widgets import Footer, Header, Static
-
     from triage_tui.domain.settings import Settings
     from triage_tui.tui.app import make_app
     from triage_tui.tui.widgets.slider import Slider
 
-    class Bare(App):
-        BINDINGS = [Binding("l", "count", "Count")]
-        count = 0
-
-        def compose(self) -> ComposeResult:
-            yield Header()
-            yield Static("Count 0", id="label")
-            yield Footer()
-
-        def action_count(self) -> None:
-            self.count += 1
-            self.query_one("#label", Static).update(f"Count {self.count}")
+    from tmux_apps import BareKey as Bare  # the same baseline the tmux bench runs
 
     async def bare_ready(pilot) -> None:
         await pilot.pause(0.3)

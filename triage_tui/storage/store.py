@@ -510,28 +510,22 @@ class HistoryStore:
                 f"has a record {doc.get('id')} with an invalid timeline ({exc})") from None
 
     def _escalation(self, line: bytes) -> Escalation:
-        esc = self._escalations.get(line)
-        if esc is None:
-            doc_id = line_id(line)
-            try:
-                doc = line_doc(line)
-            except orjson.JSONDecodeError as exc:
-                raise self._corrupt(f"has a record {doc_id} that is not JSON ({exc})") from None
-            esc = self._timeline({**doc, "id": doc_id})
-            self._escalations[line] = esc
-        return esc
+        return self._parsed(line, self._escalations, self._timeline)
 
     def _model(self, line: bytes) -> Assessment:
-        model = self._models.get(line)
-        if model is None:
+        return self._parsed(line, self._models, self._checked)
+
+    def _parsed(self, line: bytes, cache: dict[bytes, Any], build: Callable[[dict[str, Any]], Any]) -> Any:
+        """``build`` of a record line's document (with its id), cached per line."""
+        value = cache.get(line)
+        if value is None:
             doc_id = line_id(line)
             try:
                 doc = line_doc(line)
             except orjson.JSONDecodeError as exc:
                 raise self._corrupt(f"has a record {doc_id} that is not JSON ({exc})") from None
-            model = self._checked({**doc, "id": doc_id})
-            self._models[line] = model
-        return model
+            value = cache[line] = build({**doc, "id": doc_id})
+        return value
 
     # ------------------------------------------------------------------ public reads
 
