@@ -655,7 +655,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     review = build_review(rows, now, days)
     lifecycle = build_escalation_review(store.escalations(since=since), now, settings, days)
     # a team lead on the team server: the team per CSM, summed by the server
-    team = store.team_review(now, days) if hasattr(store, "team_review") else None
+    team = store.team_review(now, days)  # None: a file, or a CSM who leads no team
     if args.json:
         data = {**review.to_dict(json_safe=True), "lifecycle": lifecycle.to_dict(json_safe=True)}
         if team is not None:

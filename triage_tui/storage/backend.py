@@ -12,12 +12,15 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, runtime_checkable
 
 from ..domain.escalation import Escalation, Event
 from ..domain.models import Assessment
 from ..domain.rubric import Decision
 from ..paths import is_server_url
+
+if TYPE_CHECKING:
+    from ..domain.review import TeamReview
 
 
 @runtime_checkable
@@ -49,6 +52,8 @@ class Store(Protocol):
                     since: datetime | None = None) -> list[Escalation]: ...
     def append(self, doc_id: int, event: Event, *, expect: int | None = None,
                assessment: Assessment | None = None) -> Escalation: ...
+    # the lead's review: per CSM and accounts shared by CSMs; None unless a team lead
+    def team_review(self, now: datetime, period_days: int | None) -> TeamReview | None: ...
 
 
 def open_store(db: str | os.PathLike[str]) -> Store:

@@ -682,6 +682,10 @@ class HistoryStore:
         except OSError as exc:
             raise StoreError(f"cannot read history file {self.path}: {exc.strerror or exc}") from None
 
+    def team_review(self, now: datetime, period_days: int | None) -> None:
+        """A history file is one person's: no team to review (see TeamStore.team_review)."""
+        return None
+
     def followups(self) -> list[Assessment]:
         """Resolved escalations whose post-escalation check-in is not done, soonest due first."""
         with self._mutex:

@@ -3,12 +3,19 @@
 Counts by decision and by issue type (as bars), accounts escalating repeatedly, time to
 escalate, time to resolve by quarter with its trend, satisfaction, follow-ups due, and
 the calibration (for resolved escalations: satisfaction and days to resolve per band).
-The numbers come from ``domain.review.build_review``; this screen only draws them. The
+The numbers come from ``domain.review.build_review``; this screen only draws them.
+
+For a team lead on the team server, the team comes first: a table per CSM (escalations,
+median time to acknowledge, late acknowledgements, updates on time, stalls, satisfaction;
+``widgets.team_table``) and the accounts escalated by more than one CSM, for the same
+period, from ``store.team_review`` (the numbers ``triage stats`` prints). A store with no
+team to show (a history file, a CSM who leads no team) answers None: no team section. The
 history is read in a worker thread, so the screen paints at once, and only what the
 period needs is read (``readmodel.load_review_rows``: the period's records and the pending
 follow-ups, as plain documents); a shorter period reuses what a longer one read.
 
-Keys: 1 30 days · 2 90 days · 3 365 days · 4 all · p next period · ctrl+r reload.
+Keys: 1 30 days · 2 90 days · 3 365 days · 4 all · p next period · ctrl+r reload;
+a lead: t the team table (s / S sort, or click a header).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
@@ -37,10 +44,11 @@ from ...domain.rubric import (
 )
 from ...domain.text import fit, inert, pad
 from ..widgets.commands import ScreenCommands
+from ..widgets.team_table import TeamTable
 from ...readmodel import TYPE_SHORT
 
 if TYPE_CHECKING:
-    from ...domain.review import Review
+    from ...domain.review import Review, TeamReview
     from ...readmodel import Row
     from ..app import TriageApp
 
@@ -80,6 +88,36 @@ def bar(value: float, most: float, width: int, style: str) -> str:
 
 def _days(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f} d"
+
+
+SHARED_SHOWN = 8  # accounts listed on the card; `triage stats` lists them all
+
+
+def team_title(team: TeamReview) -> Content:
+    """The per-CSM card's title: "Team A · escalations per CSM" (team names are data)."""
+    word = "Team" if len(team.teams) == 1 else "Teams"
+    names = ", ".join(inert(t) for t in team.teams)
+    return Content.from_markup(f"{word} $names · escalations per CSM", names=names)
+
+
+def shared_card(team: TeamReview, width: int) -> Content:
+    """Accounts escalated by two or more CSMs (most escalations first) with who escalated
+    them, in ``width`` cells. Accounts and usernames are data: markup variables, inert."""
+    if not team.shared_accounts:
+        return Content.from_markup(
+            "[$text-muted]No account was escalated by more than one CSM in the period.[/]")
+    account_width = max(12, min(40, (width - 8) // 2))
+    lines = [f"[$text-muted]{'account':<{account_width}} {'escal.':>6}  CSMs[/]"]
+    values: dict[str, str] = {}
+    for n, shared in enumerate(team.shared_accounts[:SHARED_SHOWN]):
+        values[f"account{n}"] = pad(fit(inert(shared.account), account_width), account_width)
+        values[f"csms{n}"] = fit(", ".join(inert(c) for c in shared.csms),
+                                 max(8, width - account_width - 9))
+        lines.append(f"[b]$account{n}[/b] [b $warning]{shared.escalations:>6}[/]  $csms{n}")
+    more = len(team.shared_accounts) - SHARED_SHOWN
+    if more > 0:
+        lines.append(f"[$text-muted]+{more} more (triage stats)[/]")
+    return Content.from_markup("\n".join(lines), **values)
 
 
 def review_cards(r: Review, width: int, now: Any) -> dict[str, Content]:
@@ -196,12 +234,14 @@ class ReviewScreen(Screen[None]):
         Binding("4", "period('pall')", "All", show=False, id="review.pall"),
         Binding("p", "next_period", "Period", id="review.period"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="review.reload"),
+        Binding("t", "focus_team", "Team table", show=False, id="review.team"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.period = DEFAULT_PERIOD
         self.review: Review | None = None
+        self.team: TeamReview | None = None  # a team lead's: per CSM, shared accounts
         self.loaded = False
         self.load_seconds: float | None = None
         self._items: list[Row] | None = None  # read for the periods from _since on
@@ -218,6 +258,14 @@ class ReviewScreen(Screen[None]):
                    id="period")
         with VerticalScroll(id="review-body"):
             yield Static("Reading the history…", id="review-summary")
+            with Container(id="review-team") as team:
+                team.display = False  # a team lead's only (see _draw)
+                with Vertical(id="card-team", classes="review-card"):
+                    yield Static("", id="team-empty")
+                    yield TeamTable(id="team-table")
+                shared = Static("", id="card-shared", classes="review-card")
+                shared.border_title = "Accounts escalated by more than one CSM"
+                yield shared
             with Container(id="review-grid") as grid:
                 grid.display = False  # until the first review is computed
                 for key in CARDS:
@@ -252,6 +300,16 @@ class ReviewScreen(Screen[None]):
         keys = [key for key, _, _ in PERIODS]
         self.action_period(keys[(keys.index(self.period) + 1) % len(keys)])
 
+    def action_focus_team(self) -> None:
+        if self.team is not None:
+            self.query_one("#team-table", TeamTable).focus()
+            self.query_one("#card-team").scroll_visible(animate=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_team":
+            return self.team is not None  # a lead's key; hidden for everyone else
+        return True
+
     def action_reload(self) -> None:
         self._sig = False
         self._compute()
@@ -284,20 +342,23 @@ class ReviewScreen(Screen[None]):
                     self._items = load_review_rows(store, since)
                 self._sig, self._since = sig, since
             review = build_review(self._items, now, days)
+            # a lead's per-CSM figures, summed by the server for the same period and now
+            team = store.team_review(now, days)
         except Exception as exc:  # StoreError
             self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._done, review, period)
+        self.app.call_from_thread(self._done, review, team, period)
 
     def _failed(self, message: str) -> None:
         self.query_one("#review-summary", Static).update(Content.from_markup(
             "[$error]Cannot read the history: $message[/]", message=inert(message)))
         self.loaded = True
 
-    def _done(self, review: Review, period: str) -> None:
+    def _done(self, review: Review, team: TeamReview | None, period: str) -> None:
         if period != self.period:
             return
-        self.review = review
+        self.review, self.team = review, team
+        self.refresh_bindings()  # t (the team table) shows for a lead only
         self._draw()
         self.load_seconds = time.perf_counter() - self._started
         self.loaded = True
@@ -318,11 +379,32 @@ class ReviewScreen(Screen[None]):
             f"[b]{r.open}[/b] open · [b]{r.resolved}[/b] resolved"
         )
         self.query_one("#review-grid").display = True
+        self._draw_team()
         width = self.size.width
         card_width = (width - 5) // 2 - 4 if width >= WIDE_AT else width - 8
         bar_width = max(6, min(30, card_width - 30))
         for key, text in review_cards(r, bar_width, self.triage.now()).items():
             self.query_one(f"#card-{key}", Static).update(text)
+
+    def _draw_team(self) -> None:
+        team = self.team
+        section = self.query_one("#review-team")
+        section.display = team is not None
+        if team is None:
+            return
+        card = self.query_one("#card-team")
+        card.border_title = team_title(team)
+        card.border_subtitle = (f"{plural(len(team.csms), 'CSM')} · t table · s sort"
+                                if team.csms else None)
+        table = self.query_one("#team-table", TeamTable)
+        table.display = bool(team.csms)
+        empty = self.query_one("#team-empty", Static)
+        empty.display = not team.csms
+        empty.update(Content.from_markup(
+            "[$text-muted]No escalation by the team in the period.[/]"))
+        table.show(team.csms)
+        self.query_one("#card-shared", Static).update(
+            shared_card(team, max(40, self.size.width - 8)))
 
     # ----------------------------------------------------------------- palette
 
@@ -333,4 +415,7 @@ class ReviewScreen(Screen[None]):
             for n, (key, label, days) in enumerate(PERIODS, start=1)
         ]
         commands.append(("Review: reload", "Read the history again (ctrl+r)", self.action_reload))
+        if self.team is not None:
+            commands.append(("Review: the team per CSM", "Focus the per-CSM table (t)",
+                             self.action_focus_team))
         return commands
