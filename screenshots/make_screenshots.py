@@ -68,6 +68,10 @@ async def main() -> None:
     from make_history_screenshots import shoot_all as history_shots
 
     written += await history_shots(HERE)
+    # review-lead.svg: a team lead's review on a throwaway PostgreSQL (skipped without one)
+    from make_team_screenshot import shoot_all as team_shots
+
+    written += await team_shots(HERE)
     for path in written:
         print(path.relative_to(HERE.parent))
 

@@ -4,7 +4,8 @@
 Sorted by escalations (most first) to start with; ``s`` sorts by the next column, ``S``
 reverses, a click on a header sorts by it (again: reversed). Names sort A→Z, figures
 highest first; a CSM without a figure (no acknowledgement, nothing rated) sorts last
-either way. The CSM keeps the cursor across sorts and reloads.
+either way. The CSM keeps the cursor across sorts and reloads; the cursor shows while
+the table has focus.
 
 Usernames are data: every cell is a ``Text`` built from the value (control characters
 shown inert), never markup.
@@ -105,6 +106,7 @@ class TeamTable(DataTable):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.show_cursor = False  # the cursor shows while the table has focus (t or tab)
         self.csms: list[CsmFigures] = []  # as shown, in order
         self.sort_key = DEFAULT_SORT
         self.sort_reverse = False
@@ -137,6 +139,12 @@ class TeamTable(DataTable):
                 cursor = n
         if self.csms:
             self.move_cursor(row=cursor, animate=False)
+
+    def on_focus(self) -> None:
+        self.show_cursor = True
+
+    def on_blur(self) -> None:
+        self.show_cursor = False
 
     def current(self) -> CsmFigures | None:
         row = self.cursor_row
