@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from pg_server import TeamDB
+from textual.content import Content
 from test_team_cli import ok, save, team  # noqa: F401 (team: the fixture)
 from tui_helpers import asynctest, wait_for
 
@@ -223,6 +224,33 @@ async def test_the_team_table_sorts_by_keys_and_headers(history: TeamDB) -> None
             table, table.ordered_columns[0].key, 0, table.ordered_columns[0].label))
         await pilot.pause()
         assert table.sort_key == "csm" and [c.csm for c in table.csms] == ["alice", "bob", "lena"]
+
+
+@asynctest
+async def test_team_and_user_names_are_shown_as_typed_never_markup(
+        team_db: TeamDB, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pg_server import pw_of
+
+    from triage_tui.storage.team import add_member, init_team
+
+    init_team(team_db.admin_url)
+    team_name, eve, mal = "[i]ops[/i]", "[b]eve[/b]", "[@click=app.quit]mal[/]"
+    for user, lead in (("lee", True), (eve, False), (mal, False)):
+        add_member(team_db.admin_url, user, team_name, lead=lead, password=pw_of(user))
+    _at(monkeypatch, NOW - timedelta(days=2))
+    for user in (eve, mal):
+        save(capsys, team_db.url(user), "Globex", (5, 5, 4, 3))
+    monkeypatch.delenv("TRIAGE_NOW")
+    app = app_for(team_db.url("lee"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_review(pilot)
+        assert sorted(row[0] for row in table_rows(screen)) == sorted([eve, mal])
+        title = screen.query_one("#card-team").border_title  # as markup, escaped
+        assert Content.from_markup(title).plain == f"Team {team_name} · escalations per CSM"
+        assert f"{eve}, {mal}" in shared_text(screen) or f"{mal}, {eve}" in shared_text(screen)
+        await pilot.pause()
+        assert app.is_running  # nothing clicked app.quit
 
 
 # ----------------------------------------------------------------------------- sorting rules
