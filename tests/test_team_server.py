@@ -216,6 +216,32 @@ def test_a_csm_cannot_change_anothers_rows_even_by_hand(team: TeamDB) -> None:
                             "WHERE id = %s", (alice_id,)).fetchone() == ("alice", status, version)
 
 
+def test_counts_follow_every_change_one_row_or_many_at_once(team: TeamDB) -> None:
+    """triage.counts (what count() and signature() read) against the rows themselves,
+    after changes by hand of several rows in one statement, as a bulk load makes."""
+    with _as(team, "alice") as conn:
+        conn.execute("INSERT INTO triage.escalations (team, account, created_at, decision, "
+                     "total, issue_type, status, doc) SELECT 'A', 'bulk ' || k, now(), "
+                     "'handle-yourself', 4, 'feature-gap', 'open', '{}' "
+                     "FROM generate_series(1, 5) k")
+        conn.execute("UPDATE triage.escalations SET version = version + 1 "
+                     "WHERE account LIKE 'bulk %' AND account <> 'bulk 1'")
+        conn.execute("DELETE FROM triage.escalations WHERE account IN ('bulk 1', 'bulk 2')")
+    with psycopg.connect(team.admin_url) as conn:
+        counts = conn.execute("SELECT owner, team, n, changes FROM triage.counts "
+                              "ORDER BY 1, 2").fetchall()
+        rows = dict(conn.execute("SELECT owner, count(*) FROM triage.escalations "
+                                 "GROUP BY 1").fetchall())
+    # each saved two (add_many: one statement each); alice then 5 more, 4 updated, 2 deleted
+    assert [(o, t, n) for o, t, n, _ in counts] == [(o, t, rows[o]) for o, t, _, _ in counts]
+    assert {o: c for o, _, _, c in counts} == {"alice": 2 + 5 + 4 + 2, "bob": 2, "carol": 2,
+                                               "lena": 2}
+    assert rows["alice"] == 2 + 5 - 2
+    with TeamStore(team.url("alice")) as alice, TeamStore(team.url("lena")) as lena:
+        assert alice.count() == 5 and lena.count() == 5 + 2 + 2
+        assert alice.signature() == (5, 13) and lena.signature() == (9, 17)
+
+
 def test_events_are_append_only_even_for_their_owner(team: TeamDB) -> None:
     with _as(team, "alice") as conn:
         for statement in ("UPDATE triage.events SET text = 'edited'",

@@ -201,24 +201,37 @@ CREATE INDEX escalations_team_watch ON triage.escalations (team, created_at DESC
 
 ALTER TABLE triage.counts ADD COLUMN changes bigint NOT NULL DEFAULT 0 CHECK (changes >= 0);
 UPDATE triage.counts SET changes = n;
+-- once per statement for each member and team (a bulk load changes each row of counts
+-- once, not once per escalation: counts stays a few pages)
 CREATE OR REPLACE FUNCTION triage.count_escalations() RETURNS trigger LANGUAGE plpgsql
     SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO triage.counts AS c (owner, team, n, changes) VALUES (NEW.owner, NEW.team, 1, 1)
-            ON CONFLICT (owner, team) DO UPDATE SET n = c.n + 1, changes = c.changes + 1;
+        INSERT INTO triage.counts AS c (owner, team, n, changes)
+            SELECT owner, team, count(*), count(*) FROM new_rows GROUP BY owner, team
+            ON CONFLICT (owner, team) DO UPDATE
+            SET n = c.n + EXCLUDED.n, changes = c.changes + EXCLUDED.changes;
     ELSIF TG_OP = 'UPDATE' THEN
-        UPDATE triage.counts SET changes = changes + 1
-            WHERE owner = NEW.owner AND team = NEW.team;
+        UPDATE triage.counts c SET changes = c.changes + d.k
+            FROM (SELECT owner, team, count(*) AS k FROM new_rows GROUP BY owner, team) d
+            WHERE c.owner = d.owner AND c.team = d.team;
     ELSE
-        UPDATE triage.counts SET n = n - 1, changes = changes + 1
-            WHERE owner = OLD.owner AND team = OLD.team;
+        UPDATE triage.counts c SET n = c.n - d.k, changes = c.changes + d.k
+            FROM (SELECT owner, team, count(*) AS k FROM old_rows GROUP BY owner, team) d
+            WHERE c.owner = d.owner AND c.team = d.team;
     END IF;
     RETURN NULL;
 END $$;
 DROP TRIGGER count_escalations ON triage.escalations;
-CREATE TRIGGER count_escalations AFTER INSERT OR UPDATE OR DELETE ON triage.escalations
-    FOR EACH ROW EXECUTE FUNCTION triage.count_escalations();
+CREATE TRIGGER count_inserts AFTER INSERT ON triage.escalations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION triage.count_escalations();
+CREATE TRIGGER count_updates AFTER UPDATE ON triage.escalations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION triage.count_escalations();
+CREATE TRIGGER count_deletes AFTER DELETE ON triage.escalations
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION triage.count_escalations();
 """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
