@@ -201,6 +201,9 @@ CREATE INDEX escalations_team_watch ON triage.escalations (team, created_at DESC
 
 ALTER TABLE triage.counts ADD COLUMN changes bigint NOT NULL DEFAULT 0 CHECK (changes >= 0);
 UPDATE triage.counts SET changes = n;
+-- a lead's rows by team: read through an index, however many dead versions of its few
+-- rows a long transaction (a push, a load) left behind before they are vacuumed
+CREATE INDEX counts_team ON triage.counts (team, owner);
 -- once per statement for each member and team (a bulk load changes each row of counts
 -- once, not once per escalation: counts stays a few pages)
 CREATE OR REPLACE FUNCTION triage.count_escalations() RETURNS trigger LANGUAGE plpgsql
