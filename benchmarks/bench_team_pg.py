@@ -14,7 +14,9 @@ writes them.
 Then times, in the same run, the commands through the real entry point (``main(argv)`` in
 this process, ``--db postgresql://…``, a new connection each time, as a CLI call makes):
 ``history --limit 20`` (a CSM, the lead), a save (``assess --save``), ``due`` (a CSM),
-``due --team`` and ``stats`` (the lead, 30 days), plus a few whole ``triage`` processes.
+``due --team`` and ``stats`` (the lead, 30 days), ``stats`` (a CSM), the lead's
+``signature()`` (what the history and review screens ask on each refresh) and a few whole
+``triage`` processes.
 Prints medians and the ratio of the big size to the small one.
 """
 
@@ -54,7 +56,7 @@ from triage_tui.domain.escalation import (  # noqa: E402
 from triage_tui.domain.review import timeline_facts  # noqa: E402
 from triage_tui.storage.demo import demo_assessments  # noqa: E402
 from triage_tui.storage.store import stored_doc, synced  # noqa: E402
-from triage_tui.storage.team import add_member, init_team  # noqa: E402
+from triage_tui.storage.team import TeamStore, add_member, init_team  # noqa: E402
 
 CSMS = 50
 SPACING = timedelta(minutes=43)  # 1 000 escalations a month, at both sizes
@@ -150,7 +152,10 @@ def measure(server: PgServer, db: str, reps: int) -> dict[str, float]:
         "csm due": timed(lambda: run("--db", csm, "due"), reps),
         "lead due --team": timed(lambda: run("--db", lead, "due", "--team"), reps),
         "lead stats (30 days, per CSM)": timed(lambda: run("--db", lead, "stats"), reps),
+        "csm stats (30 days)": timed(lambda: run("--db", csm, "stats"), reps),
     }
+    with TeamStore(lead) as store:  # what a screen asks on each refresh, connected
+        out["lead signature (TUI refresh)"] = timed(store.signature, reps)
     env = {**os.environ, "TRIAGE_DB": lead}
     for name, argv in (("process: lead stats", ["stats"]), ("process: csm due", ["due"])):
         if name.endswith("csm due"):

@@ -48,6 +48,14 @@ def test_a_save_creates_the_escalation_with_its_status(store: HistoryStore) -> N
         store.escalation(9)
 
 
+def test_escalations_by_id_read_a_page_at_once(store: HistoryStore) -> None:
+    saved = [store.add(make(f"Acme {n}", at=MON + n * H)) for n in range(4)]
+    store.append(saved[2].id or 0, E.ack_event(MON + 9 * H))
+    page = store.escalations(ids=[saved[2].id or 0, 99, saved[0].id or 0])  # 99: none
+    assert sorted((e.id, e.events) for e in page) == sorted(
+        (i, store.escalation(i).events) for i in (saved[0].id or 0, saved[2].id or 0))
+
+
 def test_append_checks_the_transition_and_keeps_the_lifecycle_in_step(store: HistoryStore) -> None:
     a = store.add(make())
     esc = store.append(a.id or 0, E.ack_event(MON + 2 * H, "on it"), expect=1)

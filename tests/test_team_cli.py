@@ -291,3 +291,58 @@ def test_one_factory_opens_a_file_or_the_team_server(
     assert server._conn is None  # no connection until used
     assert describe_db(url) == "the team server alice@db.example.com:5433/triage"
     assert "secret" not in describe_db(url) and "secret" not in repr(server)
+
+
+def test_a_stale_rescore_is_refused_and_the_other_one_kept(
+        team: TeamDB, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two terminals re-score the same escalation at once: the one that read the timeline
+    before the other saved is refused with one line, and nothing of it is written."""
+    monkeypatch.setenv("TRIAGE_NOW", "2026-03-02T09:00:00+00:00")
+    alice = team.url("alice")
+    mine = save(capsys, alice, "Globex", (3, 3, 3, 3))  # 12/20
+    monkeypatch.setenv("TRIAGE_NOW", "2026-03-02T10:00:00+00:00")
+    read = TeamStore.escalation
+
+    def meanwhile(self: TeamStore, doc_id: int):  # noqa: ANN202
+        found = read(self, doc_id)  # this terminal has read it; the other one re-scores now
+        monkeypatch.setattr(TeamStore, "escalation", read)
+        other = subprocess.run(
+            [sys.executable, "-m", "triage_tui", "--db", alice, "rescore", str(mine),
+             "--reason", "other terminal", "--impact", "5", "--value", "5"],
+            capture_output=True, text=True, timeout=60)
+        assert other.returncode == 0, other.stderr
+        return found
+
+    monkeypatch.setattr(TeamStore, "escalation", meanwhile)
+    err = one_line_error(capsys, "--db", alice, "rescore", str(mine), "--reason",
+                         "this terminal", "--impact", "1", "--value", "1")
+    assert f"escalation {mine} changed since you read it" in err, err
+    assert "reload it and try again; nothing was saved" in err
+    timeline = json.loads(ok(capsys, "--db", alice, "timeline", str(mine), "--json"))
+    assert [(e["kind"], e["text"]) for e in timeline] == [
+        ("created", ""), ("rescored", "other terminal")]
+    assert json.loads(ok(capsys, "--db", alice, "show", str(mine), "--json"))["total"] == 16
+
+
+def test_a_history_page_costs_the_same_whatever_its_length(
+        team: TeamDB, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """history --limit N reads the page's escalations at once, not one by one."""
+    for n in range(6):
+        save(capsys, team.url("alice" if n % 2 else "bob"), f"Account {n}")
+    execute = psycopg.Cursor.execute
+    sent: list[str] = []
+
+    def count(cur, query, *args, **kw):  # noqa: ANN001, ANN202
+        sent.append(str(query))
+        return execute(cur, query, *args, **kw)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", count)
+    statements = []
+    for limit in ("1", "6"):
+        sent.clear()
+        out = ok(capsys, "--db", team.url("lena"), "history", "--limit", limit)
+        assert f"{limit} of 6" in out
+        statements.append(len(sent))
+    assert statements[0] == statements[1], statements

@@ -83,6 +83,44 @@ def test_init_twice_changes_nothing(team_db: TeamDB) -> None:
     assert before["versions"][-1][0] == SCHEMA_VERSION
 
 
+def test_init_upgrades_an_older_schema_with_its_data_once(
+        team_db: TeamDB, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server set up by the previous triage-tui (schema 2, with escalations): the app
+    refuses it until 'team init' upgrades it; the upgrade keeps every row, fills in what
+    the new migration adds (watch, the change counts) and running it again changes nothing."""
+    from triage_tui.storage.team import schema
+
+    previous = SCHEMA_VERSION - 1
+    with monkeypatch.context() as old_app:
+        old_app.setattr(schema, "MIGRATIONS", {n: schema.MIGRATIONS[n] for n in range(1, previous + 1)})
+        old_app.setattr(schema, "SCHEMA_VERSION", previous)
+        assert init_team(team_db.admin_url) == list(range(1, previous + 1))
+        add_member(team_db.admin_url, "alice", "A", password=pw_of("alice"))
+        add_member(team_db.admin_url, "lena", "A", lead=True, password=pw_of("lena"))
+        with TeamStore(team_db.url("alice")) as alice:
+            saved = alice.add_many(demo_assessments(12))
+    with pytest.raises(SchemaMismatchError) as exc:
+        TeamStore(team_db.url("alice")).count()
+    assert "older" in _one_line(exc)
+
+    assert init_team(team_db.admin_url) == [SCHEMA_VERSION]
+    after = _catalog(team_db.admin_url)
+    assert init_team(team_db.admin_url) == []
+    assert _catalog(team_db.admin_url) == after
+    with psycopg.connect(team_db.admin_url) as conn:
+        watch = dict(conn.execute("SELECT id, watch FROM triage.escalations").fetchall())
+    with TeamStore(team_db.url("alice")) as alice, TeamStore(team_db.url("lena")) as lena:
+        assert alice.count() == lena.count() == 12
+        escalations = {e.id: e for e in alice.escalations()}
+        assert watch == {a.id: escalations[a.id].status.value != "closed" and not (
+            escalations[a.id].status.value == "resolved" and not a.decision.escalates
+            and escalations[a.id].state.escalated_at is None) for a in saved}
+        assert True in watch.values() and False in watch.values()
+        seen = lena.signature()
+        alice.append_event(saved[0].id, "note", "after the upgrade")
+        assert lena.signature() != seen
+
+
 def test_row_level_security_is_enabled_and_forced(team: TeamDB) -> None:
     with psycopg.connect(team.admin_url) as conn:
         rows = conn.execute(
@@ -176,6 +214,32 @@ def test_a_csm_cannot_change_anothers_rows_even_by_hand(team: TeamDB) -> None:
     with psycopg.connect(team.admin_url) as conn:
         assert conn.execute("SELECT owner, status, version FROM triage.escalations "
                             "WHERE id = %s", (alice_id,)).fetchone() == ("alice", status, version)
+
+
+def test_counts_follow_every_change_one_row_or_many_at_once(team: TeamDB) -> None:
+    """triage.counts (what count() and signature() read) against the rows themselves,
+    after changes by hand of several rows in one statement, as a bulk load makes."""
+    with _as(team, "alice") as conn:
+        conn.execute("INSERT INTO triage.escalations (team, account, created_at, decision, "
+                     "total, issue_type, status, doc) SELECT 'A', 'bulk ' || k, now(), "
+                     "'handle-yourself', 4, 'feature-gap', 'open', '{}' "
+                     "FROM generate_series(1, 5) k")
+        conn.execute("UPDATE triage.escalations SET version = version + 1 "
+                     "WHERE account LIKE 'bulk %' AND account <> 'bulk 1'")
+        conn.execute("DELETE FROM triage.escalations WHERE account IN ('bulk 1', 'bulk 2')")
+    with psycopg.connect(team.admin_url) as conn:
+        counts = conn.execute("SELECT owner, team, n, changes FROM triage.counts "
+                              "ORDER BY 1, 2").fetchall()
+        rows = dict(conn.execute("SELECT owner, count(*) FROM triage.escalations "
+                                 "GROUP BY 1").fetchall())
+    # each saved two (add_many: one statement each); alice then 5 more, 4 updated, 2 deleted
+    assert [(o, t, n) for o, t, n, _ in counts] == [(o, t, rows[o]) for o, t, _, _ in counts]
+    assert {o: c for o, _, _, c in counts} == {"alice": 2 + 5 + 4 + 2, "bob": 2, "carol": 2,
+                                               "lena": 2}
+    assert rows["alice"] == 2 + 5 - 2
+    with TeamStore(team.url("alice")) as alice, TeamStore(team.url("lena")) as lena:
+        assert alice.count() == 5 and lena.count() == 5 + 2 + 2
+        assert alice.signature() == (5, 13) and lena.signature() == (9, 17)
 
 
 def test_events_are_append_only_even_for_their_owner(team: TeamDB) -> None:

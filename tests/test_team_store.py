@@ -255,6 +255,21 @@ def test_followups_are_resolved_escalations_without_checkin(team: TeamDB) -> Non
         assert store.check() == 12 and store.exists()
 
 
+def test_escalations_by_id_are_those_the_member_sees(team: TeamDB) -> None:
+    with TeamStore(team.url("alice")) as alice, TeamStore(team.url("lena")) as lena, \
+            TeamStore(team.url("carol")) as carol:
+        mine = alice.add_many([unresolved(a) for a in demo_assessments(3)])
+        alice.add(demo_assessments(1)[0])  # not asked for
+        carol.add(demo_assessments(1)[0])
+        alice.append_event(mine[1].id, "note", "progress")
+        ids = [a.id for a in mine]
+        page = lena.escalations(ids=[*ids, 10_000])  # the lead: the team's; no such id
+        assert sorted((e.id, e.events) for e in page) == sorted(
+            (i, alice.escalation(i).events) for i in ids)
+        assert {lena.owner_of[i] for i in ids} == {"alice"}
+        assert carol.escalations(ids=ids) == []  # another team's: nothing
+
+
 def test_importing_the_team_backend_loads_no_driver_or_ui() -> None:
     import subprocess
     import sys
@@ -274,3 +289,56 @@ def test_a_refused_change_is_one_line_and_writes_nothing(team: TeamDB) -> None:
         assert "\n" not in str(exc.value) and "refused" in str(exc.value)
         assert store.record(esc.id).version == 1
         assert [e["kind"] for e in store.events(esc.id)] == ["created"]
+
+
+def _plans(store: TeamStore, read) -> list[str]:  # noqa: ANN001
+    """The plans of the SELECTs ``read(store)`` sends, as this member (so under row-level
+    security), sequential scans off: which index each can use, whatever the table's size."""
+    sent: list[tuple[str, object]] = []
+    execute = psycopg.Cursor.execute
+
+    def record(cur, query, params=None, **kw):  # noqa: ANN001, ANN202
+        if str(query).lstrip().startswith(("SELECT", "(SELECT")):
+            sent.append((query, params))
+        return execute(cur, query, params, **kw)
+
+    store.conn  # noqa: B018 - connected (its own queries are not the read's)
+    psycopg.Cursor.execute = record  # type: ignore[method-assign]
+    try:
+        read(store)
+    finally:
+        psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+    with psycopg.connect(store.url, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        return ["\n".join(r[0] for r in conn.execute("EXPLAIN " + q, p).fetchall())
+                for q, p in sent]
+
+
+@pytest.mark.parametrize("user,read,indexes", [
+    ("alice", lambda s: s.escalations(include_closed=False), ["escalations_owner_watch"]),
+    ("lena", lambda s: s.escalations(include_closed=False, owner="lena"),
+     ["escalations_owner_watch"]),
+    ("lena", lambda s: s.escalations(include_closed=False), ["escalations_team_watch"]),
+    ("lena", lambda s: s.followup_documents(), ["escalations_team_watch"]),
+    ("alice", lambda s: s.query(limit=20), ["escalations_owner_created"]),
+    ("lena", lambda s: s.query(limit=20), ["escalations_team_created"]),
+    ("lena", lambda s: s.escalations(ids=[1, 2]), ["escalations_pkey", "events_escalation"]),
+    ("lena", lambda s: (s.signature(), s.count()), ["counts_team"]),
+])
+def test_reads_use_an_index_under_row_level_security(team: TeamDB, user: str, read,  # noqa: ANN001
+                                                     indexes: list[str]) -> None:
+    """due, the Today screen, the follow-ups, a history page and "anything new?" read what
+    they need through an index (the policies must not defeat them): their cost follows
+    what they return, not the size of the history."""
+    for who in ("alice", "bob", "lena"):
+        with TeamStore(team.url(who)) as store:
+            store.add_many(demo_assessments(6))
+    with TeamStore(team.url(user)) as store:
+        plans = _plans(store, read)
+    assert plans, "the read sent no query"
+    text = "\n".join(plans)
+    for index in indexes:
+        assert index in text, text
+    assert "Seq Scan on escalations" not in text and "Seq Scan on events" not in text, text
+    if indexes == ["counts_team"]:  # counted by the trigger: never the escalations
+        assert "escalations" not in text and "events" not in text, text

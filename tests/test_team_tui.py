@@ -3,13 +3,16 @@ is a notification and the draft stays (the real throwaway PostgreSQL of tests/pg
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from pg_server import TeamDB, _free_port, pw_of
-from tui_helpers import asynctest
+from tui_helpers import asynctest, wait_for
 
+from triage_tui.domain.escalation import note_event
 from triage_tui.domain.settings import Settings
+from triage_tui.storage.demo import demo_assessments
 from triage_tui.storage.team import TeamStore, add_member, init_team
 from triage_tui.tui.app import make_app
 from triage_tui.tui.screens.assess import AssessScreen
@@ -64,3 +67,31 @@ async def test_an_unreachable_server_is_a_notification_and_the_draft_stays(
         assert "\n" not in errors[0].message and pw_of("alice") not in errors[0].message
         assert screen.current_assessment().account == "Acme Corp"  # the draft is kept
         assert screen.current_assessment().scores.customer_impact == 4
+
+
+@asynctest
+async def test_a_stale_edit_in_the_app_is_refused_and_writes_nothing(alice_url: str) -> None:
+    """The Today screen read the escalation when the note dialog opened; another window
+    adds a note before this one is saved: refused (a notification saying why), nothing
+    of it written."""
+    urgent = next(a for a in demo_assessments(20) if a.decision.escalates)
+    with TeamStore(alice_url) as store:
+        saved = store.add(replace(urgent, created_at=NOW - timedelta(hours=6), resolved_at=None,
+                                  satisfaction=None, resolution_note="", checkin_done_at=None))
+    app = make_app(db_path=alice_url, settings=Settings(), now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: getattr(app.screen, "loaded", False))
+        assert [i.id for i in app.screen.items][:1] == [saved.id]
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "EventDialog")
+        with TeamStore(alice_url) as other:  # another window, meanwhile
+            other.append(saved.id, note_event(NOW - timedelta(hours=1), "from another window"))
+        await pilot.press(*"from this window", "enter")
+        await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        [error] = [n for n in app._notifications if n.severity == "error"]
+        assert f"escalation {saved.id} changed since you read it" in error.message
+        assert "nothing was saved" in error.message and "\n" not in error.message
+    with TeamStore(alice_url) as store:
+        assert [e.text for e in store.escalation(saved.id).events] == ["", "from another window"]

@@ -529,10 +529,13 @@ def cmd_assess(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    """The history ``--db`` names: a TinyDB file or the team server (one interface)."""
+    """The history ``--db`` names: a TinyDB file or the team server (one interface); one
+    per command (a command that saves and then reads makes one connection)."""
     from .storage.backend import open_store
 
-    return open_store(args.db)
+    if getattr(args, "opened_store", None) is None:
+        args.opened_store = open_store(args.db)
+    return args.opened_store
 
 
 def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
@@ -542,7 +545,7 @@ def save_assessment(args: argparse.Namespace, a: Assessment) -> Assessment:
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(args)
     items = store.query(account=args.account, decision=args.decision, limit=args.limit)
-    escalations = {a.id: store.escalation(a.id or 0) for a in items}
+    escalations = {e.id: e for e in store.escalations(ids=[a.id or 0 for a in items])}
     now = current_time()
     if args.json:
         _print_json([{**a.to_json(), "status": escalations[a.id].status.value} for a in items])

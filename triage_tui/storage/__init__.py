@@ -7,8 +7,9 @@
     store.query(account=, decision=, text=, limit=)   # newest first
     store.update(a) / store.resolve(id, satisfaction, note, now) / store.checkin(id, now, note)
     store.escalation(id) -> Escalation            # the timeline and its folded state
-    store.escalations(include_closed=True) -> list[Escalation]   # oldest first; closed
-                                                  #   ones skipped on raw bytes when False
+    store.escalations(include_closed=True, ids=None) -> list[Escalation]   # oldest first;
+                                                  #   closed ones skipped on raw bytes when
+                                                  #   False; ids: those only (a page)
     store.append(id, event, *, expect=None, assessment=None) -> Escalation
                                                   # one event, checked by the domain, under
                                                   #   the lock; expect: events read (else

@@ -552,15 +552,19 @@ class HistoryStore:
                 raise UnknownIdError(f"no assessment #{doc_id} in {self.path}")
             return self._escalation(line)
 
-    def escalations(self, include_closed: bool = True, since: datetime | None = None
-                    ) -> list[Escalation]:
+    def escalations(self, include_closed: bool = True, since: datetime | None = None,
+                    ids: Iterable[int] | None = None) -> list[Escalation]:
         """Every escalation, oldest first. ``include_closed=False`` (for ``due`` and the Today
         screen) skips those for which nothing can fall due any more — closed, or resolved
         without ever having been escalated — on their raw bytes (the ``watch`` marker that
         starts each record), without parsing them. ``since``: only those created at or after it (the
-        file is in time order: the older ones are never parsed)."""
+        file is in time order: the older ones are never parsed). ``ids``: those only (an
+        unknown id is left out)."""
         with self._mutex:
             snap = self._snapshot()
+            if ids is not None:
+                lines = [snap.line(i) for i in sorted(set(ids))]
+                return [self._escalation(line) for line in lines if line is not None]
             body = snap.data.body
             spans = snap.data.spans() if since is None else snap.spans_since(since)
             found = []

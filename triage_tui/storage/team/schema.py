@@ -7,8 +7,11 @@ Everything lives in the ``triage`` schema of one database:
 - ``triage.memberships``     (username, team, is_lead): who is in which team, and who leads;
 - ``triage.escalations``     one row per escalation: its owner (the login role that saved it),
   team, account, created_at, the assessment document (jsonb) and the columns lists filter
-  and sort on (decision, total, issue_type, status), ``version`` for optimistic concurrency,
-  and ``origin`` (where a pushed record came from: pushing twice stores nothing twice);
+  and sort on (decision, total, issue_type, status, and ``watch``: it may still need its
+  CSM), ``version`` for optimistic concurrency, ``origin`` (where a pushed record came
+  from: pushing twice stores nothing twice) and ``facts`` (what the lead's review sums);
+- ``triage.counts``          per member and team, how many escalations and how many changes
+  (kept by a trigger): "N of TOTAL" and "anything new?" without reading the escalations;
 - ``triage.events``          the append-only timeline (escalation_id, at, kind, text, data),
   carrying its escalation's owner and team so the same policy guards it.
 
@@ -178,6 +181,60 @@ END $$;
 REVOKE ALL ON FUNCTION triage.count_escalations() FROM PUBLIC;
 CREATE TRIGGER count_escalations AFTER INSERT OR DELETE ON triage.escalations
     FOR EACH ROW EXECUTE FUNCTION triage.count_escalations();
+""",
+    # ``watch``: the escalation may still need its CSM (the file's marker of the same name,
+    # widened to a pending check-in of a resolved escalating decision). due, the Today
+    # screen and the follow-ups read only these: the partial indexes of migration 2 also
+    # held every escalation resolved without escalating, a third of a long history.
+    # counts.changes: every change of the member's escalations in the team (kept by the
+    # trigger), so a screen asks "anything new?" in one small read (TeamStore.signature).
+    3: """
+ALTER TABLE triage.escalations ADD COLUMN watch boolean NOT NULL GENERATED ALWAYS AS (
+    status <> 'closed' AND (status <> 'resolved' OR decision <> 'handle-yourself'
+                            OR coalesce((facts->>'escalated')::boolean, true))) STORED;
+DROP INDEX triage.escalations_owner_open;
+DROP INDEX triage.escalations_team_open;
+CREATE INDEX escalations_owner_watch ON triage.escalations (owner, created_at DESC, id DESC)
+    WHERE watch;
+CREATE INDEX escalations_team_watch ON triage.escalations (team, created_at DESC, id DESC)
+    WHERE watch;
+
+ALTER TABLE triage.counts ADD COLUMN changes bigint NOT NULL DEFAULT 0 CHECK (changes >= 0);
+UPDATE triage.counts SET changes = n;
+-- a lead's rows by team: read through an index, however many dead versions of its few
+-- rows a long transaction (a push, a load) left behind before they are vacuumed
+CREATE INDEX counts_team ON triage.counts (team, owner);
+-- once per statement for each member and team (a bulk load changes each row of counts
+-- once, not once per escalation: counts stays a few pages)
+CREATE OR REPLACE FUNCTION triage.count_escalations() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO triage.counts AS c (owner, team, n, changes)
+            SELECT owner, team, count(*), count(*) FROM new_rows GROUP BY owner, team
+            ON CONFLICT (owner, team) DO UPDATE
+            SET n = c.n + EXCLUDED.n, changes = c.changes + EXCLUDED.changes;
+    ELSIF TG_OP = 'UPDATE' THEN
+        UPDATE triage.counts c SET changes = c.changes + d.k
+            FROM (SELECT owner, team, count(*) AS k FROM new_rows GROUP BY owner, team) d
+            WHERE c.owner = d.owner AND c.team = d.team;
+    ELSE
+        UPDATE triage.counts c SET n = c.n - d.k, changes = c.changes + d.k
+            FROM (SELECT owner, team, count(*) AS k FROM old_rows GROUP BY owner, team) d
+            WHERE c.owner = d.owner AND c.team = d.team;
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER count_escalations ON triage.escalations;
+CREATE TRIGGER count_inserts AFTER INSERT ON triage.escalations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION triage.count_escalations();
+CREATE TRIGGER count_updates AFTER UPDATE ON triage.escalations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION triage.count_escalations();
+CREATE TRIGGER count_deletes AFTER DELETE ON triage.escalations
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION triage.count_escalations();
 """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -235,18 +235,15 @@ class TeamStore:
         rows = self._run(lambda cur: cur.execute(query, params).fetchall())
         return [row[1:] for row in rows]
 
-    def _mine(self) -> str:
-        """An explicit filter that equals row-level security's for a member who leads no
-        team, so the planner can use the (owner, …) indexes."""
-        self.conn  # noqa: B018
-        return "true" if self.lead_teams else "owner = current_user"
-
     def signature(self) -> tuple[Any, ...]:
         """Changes whenever what this member sees does (a save, an event, a delete):
-        for screens that keep what they read."""
+        for screens that keep what they read. From triage.counts (kept by a trigger): a
+        few rows, whatever the size of the history."""
+        self.conn  # noqa: B018 - learn the member's teams
         return tuple(self._run(lambda cur: cur.execute(
-            f"SELECT count(*), max(updated_at), max(id) FROM triage.escalations "
-            f"WHERE {self._mine()}").fetchone()))
+            "SELECT coalesce(sum(n), 0)::bigint, coalesce(sum(changes), 0)::bigint "
+            "FROM triage.counts WHERE owner = current_user OR team = ANY(%s)",
+            (list(self.lead_teams),)).fetchone()))
 
     def exists(self) -> bool:
         """The server is reachable and this member may use it (else TeamServerError)."""
@@ -267,7 +264,7 @@ class TeamStore:
     def followup_documents(self) -> list[dict[str, Any]]:
         """Resolved escalations whose check-in is not done (documents, newest first)."""
         rows = self._select(None, None, None, None, None, "id, doc",
-                            extra=("status <> 'closed'", self._FOLLOWUP))
+                            extra=("watch", self._FOLLOWUP))
         return [{**doc, "id": doc_id} for doc_id, doc in rows]
 
     def followups(self) -> list[Assessment]:
@@ -447,13 +444,21 @@ class TeamStore:
             (doc_id,)).fetchall(), missing=doc_id)[0]
 
     def escalations(self, include_closed: bool = True, since: datetime | None = None,
-                    owner: str | None = None) -> list[Escalation]:
+                    owner: str | None = None, ids: Iterable[int] | None = None
+                    ) -> list[Escalation]:
         """Every escalation this member sees (a lead: the team's), oldest first.
         ``include_closed=False`` (``due``, the Today screen) leaves out those for which
         nothing can fall due (closed, or resolved never escalated); ``owner``: one member's;
-        ``since``: created since then."""
-        extra = ("status <> 'closed' AND NOT (status = 'resolved' AND "
-                 "NOT coalesce((facts->>'escalated')::boolean, true))",) if not include_closed \
+        ``since``: created since then; ``ids``: those (one read for a page of the history;
+        an id this member cannot see is left out)."""
+        if ids is not None:
+            wanted = [int(i) for i in ids]
+            return self._escalation_rows(lambda cur: cur.execute(
+                "SELECT id, account, owner FROM triage.escalations WHERE id = ANY(%s) "
+                "ORDER BY created_at, id", (wanted,)).fetchall())
+        # watch (an index each for a member and a team), then exactly the rule
+        extra = ("watch AND (status <> 'resolved' OR "
+                 "coalesce((facts->>'escalated')::boolean, true))",) if not include_closed \
             else ()
         heads = self._select(None, None, None, None, owner, "id, account, owner", since=since,
                              extra=extra)
