@@ -31,6 +31,7 @@ import bisect
 import dataclasses
 import functools
 import gc
+import hashlib
 import json
 import os
 import types
@@ -38,7 +39,7 @@ import typing
 import shlex
 import stat as stat_mod
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,6 +64,8 @@ from .jsonfile import (
     EMPTY_BODY,
     META_TABLE,
     RECORDS_TABLE,
+    BODY_PREFIX,
+    SEP,
     AtomicJSONStorage,
     Canonical,
     Chunks,
@@ -181,11 +184,26 @@ def _validate(doc: dict[str, Any]) -> Assessment:
     return Assessment.validate(doc)
 
 
-def _followup_lines(data: Canonical) -> list[bytes]:
-    """The lines that may be a pending follow-up (resolved, check-in not done): a byte
-    test, so the others are never parsed. Callers check the parsed record (the decision
-    cannot be tested on bytes: the what-if texts hold decisions too)."""
-    return data.lines_with(b'"checkin_done_at":null', without=b'"resolved_at":null')
+def _followup_spans(data: Canonical) -> list[tuple[int, int]]:
+    """The spans of the lines that may be a pending follow-up (resolved, check-in not
+    done): a byte test, so the others are never parsed. Callers check the parsed record
+    (the decision cannot be tested on bytes: the what-if texts hold decisions too)."""
+    return data.spans_with(b'"checkin_done_at":null', without=b'"resolved_at":null')
+
+
+_MISSING = object()
+
+
+def _spans_ok(data: Canonical, spans: Any) -> bool:
+    """``spans`` (kept for this very file) are record lines of ``data``."""
+    if not isinstance(spans, list):
+        return False
+    body, end = data.body, data.records_end()
+    try:
+        return all(body[start : start + 1] == b'"' and (stop == end or body[stop : stop + 2] == SEP)
+                   for start, stop in spans)
+    except (TypeError, ValueError):
+        return False
 
 
 def _pending(doc: dict[str, Any]) -> bool:
@@ -217,12 +235,18 @@ class _Snapshot:
 
     def spans_since(self, since: datetime) -> list[tuple[int, int]]:
         """The spans of the records created at or after ``since`` (the body is in time
-        order: a bisection parses about 14 records of 10 000)."""
-        body = self.data.body
-        spans = list(self.data.spans())
-        first = bisect.bisect_left(
-            spans, _utc(since), key=lambda sp: _line_key(body[sp[0] : sp[1]])[0])
-        return spans[first:]
+        order: a bisection over the bytes parses about 14 records of 10 000, and the older
+        lines are never visited)."""
+        data, target = self.data, _utc(since)
+        body = data.body
+        lo, hi = len(BODY_PREFIX), data.records_end()  # lo: always the start of a line
+        while lo < hi:
+            start, end = data.line_at((lo + hi) // 2)
+            if _line_key(body[start:end])[0] < target:
+                lo = min(end + len(SEP), hi)
+            else:
+                hi = start
+        return list(data.spans(lo))
 
     @property
     def next_id(self) -> int:
@@ -630,13 +654,81 @@ class HistoryStore:
         return self._documents(lines)
 
     def _pending_lines(self) -> list[bytes]:
-        """The lines of pending follow-ups: a byte test, then each candidate parsed (and
+        """The lines of pending follow-ups (see :meth:`_pending_spans`)."""
+        body = self._snapshot().data.body
+        return [body[start:end] for start, end in self._pending_spans(self._snapshot().data)]
+
+    def _pending_spans(self, data: Canonical) -> list[tuple[int, int]]:
+        """The spans of the pending follow-ups: a byte test, then each candidate parsed (and
         dropped) on its own, so a large history never has all its candidates parsed at once."""
+        body = data.body
         try:
-            return [line for line in _followup_lines(self._snapshot().data)
-                    if _pending(line_doc(line))]
+            return [(start, end) for start, end in _followup_spans(data)
+                    if _pending(line_doc(body[start:end]))]
         except (orjson.JSONDecodeError, ValueError, KeyError) as exc:
             raise self._corrupt(f"has a record that is not an assessment ({exc})") from None
+
+    def derived(self, name: str, key: str, derive: Callable[[dict[str, Any]], Any],
+                since: datetime | None = None) -> tuple[list[Any], list[Any]]:
+        """``derive(document)`` for the records of ``documents(since=since)`` (newest
+        first), and (with a ``since``) for the older pending follow-ups of
+        :meth:`followup_documents` (newest first): the same records in the same order.
+
+        Each value is kept outside the history (next to the notes, see :class:`TrustNotes`)
+        for the record's exact bytes and ``key``, which must name everything else the
+        values depend on (settings, time zone, a version of ``derive``): the next call
+        derives only the records written since, and a value is never used for other bytes
+        or under another key. Which records are pending follow-ups is kept for the file's
+        exact identity (found again after any change). The values must be JSON."""
+        with self._mutex:
+            snap = self._snapshot()
+            real = self._real()
+        data = snap.data
+        body = data.body
+        spans = list(data.spans()) if since is None else snap.spans_since(since)
+        identity = [list(snap.sig or ()), data.meta.get("crc32")]
+        values: dict[str, Any] = {}
+        pending: list[list[int]] | None = None
+        kept = self._notes.derived(real, name)
+        if kept is not None:  # {"values": {digest: value}, "pending": spans}
+            header, payload = kept
+            with suppress(orjson.JSONDecodeError):
+                loaded = orjson.loads(payload)
+                loaded = loaded if isinstance(loaded, dict) else {}
+                if header.get("key") == key and isinstance(loaded.get("values"), dict):
+                    values = loaded["values"]
+                if header.get("file") == identity and _spans_ok(data, loaded.get("pending")):
+                    pending = loaded["pending"]
+        found = pending is None and since is not None
+        if found:
+            pending = [list(span) for span in self._pending_spans(data)]
+        first = spans[0][0] if spans else data.records_end()
+        older = [] if since is None else [span for span in pending or () if span[0] < first]
+        out: list[Any] = []
+        used: dict[str, Any] = {}
+        made = 0
+        view, blake2b = memoryview(body), hashlib.blake2b
+        with paused_gc():
+            for start, end in [*reversed(spans), *reversed(older)]:
+                digest = blake2b(view[start:end], digest_size=16).hexdigest()
+                value = values.get(digest, _MISSING)
+                if value is _MISSING:
+                    try:
+                        cut = body.index(b'": ', start, end)
+                        doc = orjson.loads(view[cut + 3 : end])
+                        doc["id"] = int(body[start + 1 : cut])
+                    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+                        raise self._corrupt(f"has a record that is not JSON ({exc})") from None
+                    value = derive(doc)
+                    made += 1
+                used[digest] = value
+                out.append(value)
+        if made or found or len(values) > 2 * len(used) + 64:
+            # what this call used, and what was kept before while that stays small
+            keep = {**values, **used} if len(values) + made <= 2 * len(used) + 64 else used
+            self._notes.keep(real, name, {"key": key, "file": identity},
+                             orjson.dumps({"values": keep, "pending": pending}))
+        return out[: len(spans)], out[len(spans) :]
 
     def each_document(self) -> Iterator[dict[str, Any]]:
         """Every record as a plain JSON document with its ``"id"``, oldest first, parsed one

@@ -22,6 +22,7 @@ import os
 import stat as stat_mod
 from contextlib import suppress
 from pathlib import Path
+from typing import Any, Callable
 
 import orjson
 
@@ -37,12 +38,12 @@ class TrustNotes:
     def _note(self, real: Path) -> Path:
         return self.directory / (hashlib.sha256(os.fsencode(real)).hexdigest()[:32] + ".note")
 
-    def lookup(self, real: Path, sig: tuple[int, ...]
-               ) -> tuple[str, tuple[bytes, bytes] | None] | None:
-        """(checksum, canonical copy as (first line, rest) or None) noted for this exact
-        file, or None."""
+    def _read(self, note: Path, valid: Callable[[dict[str, Any]], bool]
+              ) -> tuple[dict[str, Any], bytes, bytes] | None:
+        """(header, its next line, the rest) of a note that is a private regular file of
+        this user and whose header (its first line) ``valid`` accepts, or None."""
         try:
-            fd = os.open(self._note(real), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            fd = os.open(note, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             return None
         try:
@@ -53,18 +54,46 @@ class TrustNotes:
                     return None
                 line = handle.readline(4096)
                 header = orjson.loads(line)
-                if not isinstance(header, dict) or header.get("path") != str(real) \
-                        or header.get("sig") != list(sig) \
-                        or not isinstance(header.get("crc32"), str):
+                if not isinstance(header, dict) or not valid(header):
                     return None
-                copy = None
-                if header.get("copy"):  # the copy's two parts, each read in one allocation
-                    head = handle.readline(4096)
-                    offset = len(line) + len(head)
-                    copy = head, read_exactly(handle.fileno(), st.st_size - offset, offset)
+                second = handle.readline(4096)
+                offset = len(line) + len(second)  # the rest in one allocation
+                return header, second, read_exactly(handle.fileno(), st.st_size - offset, offset)
         except (OSError, orjson.JSONDecodeError):
             return None
-        return header["crc32"], copy
+
+    def _write(self, note: Path, header: dict[str, Any], rest: Chunks) -> None:
+        with suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            atomic_write(note, [orjson.dumps(header) + b"\n", *rest], durable=False)
+
+    def lookup(self, real: Path, sig: tuple[int, ...]
+               ) -> tuple[str, tuple[bytes, bytes] | None] | None:
+        """(checksum, canonical copy as (first line, rest) or None) noted for this exact
+        file, or None."""
+        found = self._read(self._note(real), lambda header: header.get("path") == str(real)
+                           and header.get("sig") == list(sig)
+                           and isinstance(header.get("crc32"), str))
+        if found is None:
+            return None
+        header, head, rest = found
+        return header["crc32"], (head, rest) if header.get("copy") else None
+
+    def derived(self, real: Path, name: str) -> tuple[dict[str, Any], bytes] | None:
+        """(header, payload) kept under ``name`` for the history file ``real`` (see
+        :meth:`keep`), or None."""
+        found = self._read(self._derived(real, name),
+                           lambda header: header.get("path") == str(real))
+        return None if found is None else (found[0], found[1] + found[2])
+
+    def keep(self, real: Path, name: str, header: dict[str, Any], payload: bytes) -> None:
+        """Keep what was derived from the history file ``real`` under ``name``: a header (a
+        small JSON object; its ``path`` is set here) and a one-line JSON payload. Rebuilt
+        at any time: a failure to write is ignored."""
+        self._write(self._derived(real, name), {**header, "path": str(real)}, [payload])
+
+    def _derived(self, real: Path, name: str) -> Path:
+        return self._note(real).with_suffix(f".{name}")
 
     def note(self, real: Path, sig: tuple[int, ...] | None, crc32: str,
              copy: Chunks | None = None) -> None:
@@ -72,11 +101,8 @@ class TrustNotes:
         canonical form has checksum ``crc32`` (``copy``: that form, for a foreign file)."""
         if not sig:
             return
-        header = orjson.dumps({"path": str(real), "sig": list(sig), "crc32": crc32,
-                               "copy": copy is not None}) + b"\n"
-        with suppress(OSError):
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(self._note(real), [header, *(copy or [])], durable=False)
+        self._write(self._note(real), {"path": str(real), "sig": list(sig), "crc32": crc32,
+                                       "copy": copy is not None}, list(copy or []))
 
     def forget(self, real: Path) -> None:
         with suppress(OSError):
