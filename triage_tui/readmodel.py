@@ -258,8 +258,10 @@ def load_review(source: ReviewSource, now: datetime, since: datetime,
     from .domain.review import FACTS_VERSION, escalation_facts
 
     tz = now.tzinfo if now.tzinfo is not None else timezone.utc
+    # a fixed offset by its offset (UTC is UTC however it was written), a zone by its name
+    zone = f"UTC{tz.utcoffset(None)}" if isinstance(tz, timezone) else repr(tz)
     rules = orjson.dumps(settings.to_dict(json_safe=True), option=orjson.OPT_SORT_KEYS)
-    key = f"{FACTS_VERSION} {tz!r} {rules.decode()}"
+    key = f"{FACTS_VERSION} {zone} {rules.decode()}"
 
     def derive(doc: dict[str, Any]) -> list[Any]:
         part = {k: doc[k] for k in _REVIEW_KEYS if k in doc}
