@@ -288,13 +288,14 @@ def decode_head(head: bytes) -> dict[str, Any] | None:
     return meta
 
 
-def decode_canonical(head: bytes, body: bytes) -> Canonical | None:
+def decode_canonical(head: bytes, body: bytes, verify: bool = True) -> Canonical | None:
     """The file (its first line and the rest) if it is in our layout with a matching
-    checksum, else None (take the slow path)."""
+    checksum, else None (take the slow path). ``verify=False``: the checksum in the first
+    line is taken as it is (for a file known to be exactly as noted, see ``trust``)."""
     meta = decode_head(head)
     if meta is None or not (body.startswith(BODY_PREFIX) and body.endswith(_TAIL)):
         return None
-    if meta.get("crc32") != f"{body_crc(body):08x}":
+    if verify and meta.get("crc32") != f"{body_crc(body):08x}":
         return None
     return Canonical(meta=meta, body=body)
 

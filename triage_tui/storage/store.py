@@ -70,6 +70,7 @@ from .jsonfile import (
     Canonical,
     Chunks,
     body_append,
+    body_crc,
     body_from_lines,
     body_get,
     body_remove,
@@ -222,6 +223,7 @@ class _Snapshot:
     sig: tuple[int, ...] | None  # None: no file
     data: Canonical  # the records in canonical form (built in memory for other files)
     _index: dict[int, tuple[int, int]] | None = None
+    verified: bool = True  # False: trusted on its noted identity, its checksum not computed
 
     def line(self, doc_id: int) -> bytes | None:
         """One record line by id: from an index of the body built on first use (one pass
@@ -369,9 +371,11 @@ class HistoryStore:
             current = None if st is None else _sig(st)
             if current == snap.sig and (
                 not locked or current is None or self._head_crc() == snap.data.meta.get("crc32")
-            ):
+            ) and (not locked or snap.verified or snap.data.meta.get("crc32")
+                   == f"{body_crc(snap.data.body):08x}"):  # a writer checks what it carries on
+                snap.verified |= locked
                 return snap
-        snap = self._load(trust_notes=not fresh)
+        snap = self._load(trust_notes=not fresh, verify=locked)
         if len(self._models) > 2 * snap.count + 64:
             self._models.clear()
         if len(self._escalations) > 2 * snap.count + 64:
@@ -387,10 +391,17 @@ class HistoryStore:
             return None
         return meta.get("crc32") if meta else None
 
-    def _load(self, trust_notes: bool) -> _Snapshot:
+    def _load(self, trust_notes: bool, verify: bool = True) -> _Snapshot:
         """Read the file. Its records are trusted only when they were validated: noted for
         this exact file (see :mod:`.trust`) and matching the noted checksum. Otherwise the
-        whole file is validated (and noted for the next read)."""
+        whole file is validated (and noted for the next read).
+
+        ``verify=False`` (a reader): a file in our layout whose identity is exactly the
+        noted one (device, inode, size, mtime_ns, ctime_ns: any write changes them) and
+        whose first line carries the noted checksum is not checksummed again, which would
+        cost a pass over the whole file on every command. A writer (``verify=True``)
+        checks the checksum before carrying it forward; a foreign file's noted copy (a
+        file in the cache folder, not the history) is always checked."""
         st = self._stat()
         if st is None:
             return _empty()
@@ -405,9 +416,9 @@ class HistoryStore:
             return _empty()
         sig, head, rest = found
         if noted is not None and noted[1] is None and sig == _sig(st):
-            canon = self._trusted(head, rest, noted[0])
+            canon = self._trusted(head, rest, noted[0], verify)
             if canon is not None:
-                return _Snapshot(sig, canon)
+                return _Snapshot(sig, canon, verified=verify)
         if not head and not rest:
             return _Snapshot(sig, _empty().data)  # an empty file is an empty TinyDB
         canon, own = self._validate_file(head + rest)
@@ -416,8 +427,8 @@ class HistoryStore:
         return _Snapshot(sig, canon)
 
     @staticmethod
-    def _trusted(head: bytes, body: bytes, crc32: str) -> Canonical | None:
-        canon = decode_canonical(head, body)
+    def _trusted(head: bytes, body: bytes, crc32: str, verify: bool = True) -> Canonical | None:
+        canon = decode_canonical(head, body, verify)
         if canon is None or canon.meta.get("crc32") != crc32 \
                 or canon.meta.get("schema") != SCHEMA_VERSION \
                 or not isinstance(canon.meta.get("next_id"), int) \
