@@ -224,10 +224,14 @@ class _Snapshot:
     data: Canonical  # the records in canonical form (built in memory for other files)
     _index: dict[int, tuple[int, int]] | None = None
     verified: bool = True  # False: trusted on its noted identity, its checksum not computed
+    written: dict[int, bytes] = dataclasses.field(default_factory=dict)  # by this process
 
     def line(self, doc_id: int) -> bytes | None:
-        """One record line by id: from an index of the body built on first use (one pass
-        over the line starts), instead of a search through the body for each id."""
+        """One record line by id: one this process just wrote, else from an index of the
+        body built on first use (one pass over the line starts), instead of a search
+        through the body for each id."""
+        if doc_id in self.written:
+            return self.written[doc_id]
         if self._index is None:
             body = self.data.body
             self._index = {int(body[start + 1 : body.index(b'"', start + 1)]): (start, end)
@@ -281,6 +285,7 @@ class HistoryStore:
         self._snap: _Snapshot | None = None
         self._models: dict[bytes, Assessment] = {}
         self._escalations: dict[bytes, Escalation] = {}
+        self._written: dict[int, bytes] = {}  # the lines of the write under way, by id
         self._mutex = threading.RLock()
 
     @property
@@ -837,6 +842,7 @@ class HistoryStore:
         updates, the result, and the body's checksum if it could compute it cheaply."""
         with self._mutex, self._locked():
             snap = self._snapshot(locked=True)
+            self._written = {}
             body, meta, result, checksum = change(snap)
             meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
                     **meta}
@@ -853,7 +859,9 @@ class HistoryStore:
                 sig: tuple[int, ...] | None = _sig(os.stat(self.path))
             except OSError:
                 sig = ()
-            self._snap = _Snapshot(sig, Canonical(meta, body))
+            # the lines just written are found without indexing (or joining) the new body
+            written = self._written if len(self._written) <= 64 else {}
+            self._snap = _Snapshot(sig, Canonical(meta, body), written=written)
             self._notes.note(self._real(), sig, meta["crc32"])
             return result
 
@@ -873,6 +881,7 @@ class HistoryStore:
         except (TypeError, ValueError) as exc:
             raise StoreError(f"not saved to {self.path}: invalid assessment ({exc})") from None
         self._models[line] = model
+        self._written[doc_id] = line
         return line, model
 
     def add(self, a: Assessment) -> Assessment:
