@@ -711,3 +711,29 @@ def test_a_reader_does_not_checksum_a_noted_file_again_but_a_writer_does(
     head, _, body = data.partition(b"\n")
     assert jsonfile.decode_canonical(head + b"\n", body) is not None  # a true checksum
     assert [a.account for a in HistoryStore(store.path).all()] == ["Gamma", "Beta", "Acmf"]
+
+
+def test_a_foreign_files_sealed_copy_is_not_checksummed_again(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The validated copy of a file in TinyDB's layout is read back without a pass over it
+    while the note is exactly as written (its seal); once the note changed (see
+    test_a_tampered_or_unsafe_note_is_never_trusted) it is checksummed again."""
+    records = {str(i): doc(f"A{i}", NOW + timedelta(minutes=i)) for i in (1, 2)}
+    store.path.write_bytes(json.dumps({"_default": records}).encode())
+    assert HistoryStore(store.path).count() == 2  # validated, noted and sealed
+    sums: list[int] = []
+    real_crc = jsonfile.body_crc
+
+    def counting(body: bytes) -> int:
+        sums.append(len(body))
+        return real_crc(body)
+
+    monkeypatch.setattr(jsonfile, "body_crc", counting)
+    monkeypatch.setattr(store_module, "body_crc", counting)
+    assert [a.account for a in HistoryStore(store.path).all()] == ["A2", "A1"]
+    assert sums == []
+    [note] = note_files()
+    note.write_bytes(note.read_bytes())  # same bytes, but no longer the note as sealed
+    assert [a.account for a in HistoryStore(store.path).all()] == ["A2", "A1"]
+    assert sums  # checked again

@@ -413,9 +413,10 @@ class HistoryStore:
         real = self._real()
         noted = self._notes.lookup(real, _sig(st)) if trust_notes else None
         if noted is not None and noted[1] is not None:  # a foreign file's validated records
-            canon = self._trusted(*noted[1], noted[0])
+            checked = verify or not noted[2]  # a sealed copy is as written: no checksum
+            canon = self._trusted(*noted[1], noted[0], checked)
             if canon is not None:
-                return _Snapshot(_sig(st), canon)
+                return _Snapshot(_sig(st), canon, verified=checked)
         found = self._read_file()
         if found is None:
             return _empty()

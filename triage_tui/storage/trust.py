@@ -39,9 +39,10 @@ class TrustNotes:
         return self.directory / (hashlib.sha256(os.fsencode(real)).hexdigest()[:32] + ".note")
 
     def _read(self, note: Path, valid: Callable[[dict[str, Any]], bool]
-              ) -> tuple[dict[str, Any], bytes, bytes] | None:
-        """(header, its next line, the rest) of a note that is a private regular file of
-        this user and whose header (its first line) ``valid`` accepts, or None."""
+              ) -> tuple[dict[str, Any], bytes, bytes, list[int]] | None:
+        """(header, its next line, the rest, the note's own identity) of a note that is a
+        private regular file of this user and whose header (its first line) ``valid``
+        accepts, or None."""
         try:
             fd = os.open(note, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
@@ -58,7 +59,10 @@ class TrustNotes:
                     return None
                 second = handle.readline(4096)
                 offset = len(line) + len(second)  # the rest in one allocation
-                return header, second, read_exactly(handle.fileno(), st.st_size - offset, offset)
+                rest = read_exactly(handle.fileno(), st.st_size - offset, offset)
+                if list(_identity(os.fstat(handle.fileno()))) != _identity(st):
+                    return None  # changed while it was read
+                return header, second, rest, _identity(st)
         except (OSError, orjson.JSONDecodeError):
             return None
 
@@ -68,16 +72,22 @@ class TrustNotes:
             atomic_write(note, [orjson.dumps(header) + b"\n", *rest], durable=False)
 
     def lookup(self, real: Path, sig: tuple[int, ...]
-               ) -> tuple[str, tuple[bytes, bytes] | None] | None:
-        """(checksum, canonical copy as (first line, rest) or None) noted for this exact
-        file, or None."""
+               ) -> tuple[str, tuple[bytes, bytes] | None, bool] | None:
+        """(checksum, canonical copy as (first line, rest) or None, sealed) noted for this
+        exact file, or None. ``sealed``: the note is exactly as this class wrote it (its
+        identity is the one its seal recorded), so the copy need not be checksummed again."""
         found = self._read(self._note(real), lambda header: header.get("path") == str(real)
                            and header.get("sig") == list(sig)
                            and isinstance(header.get("crc32"), str))
         if found is None:
             return None
-        header, head, rest = found
-        return header["crc32"], (head, rest) if header.get("copy") else None
+        header, head, rest, identity = found
+        if not header.get("copy"):
+            return header["crc32"], None, False
+        note = self._note(real)
+        seal = self._read(note.with_suffix(".seal"),
+                          lambda h: h.get("note") == str(note) and h.get("sig") == identity)
+        return header["crc32"], (head, rest), seal is not None
 
     def derived(self, real: Path, name: str) -> tuple[dict[str, Any], bytes] | None:
         """(header, payload) kept under ``name`` for the history file ``real`` (see
@@ -101,9 +111,22 @@ class TrustNotes:
         canonical form has checksum ``crc32`` (``copy``: that form, for a foreign file)."""
         if not sig:
             return
-        self._write(self._note(real), {"path": str(real), "sig": list(sig), "crc32": crc32,
-                                       "copy": copy is not None}, list(copy or []))
+        note = self._note(real)
+        with suppress(OSError):
+            note.with_suffix(".seal").unlink()
+        self._write(note, {"path": str(real), "sig": list(sig), "crc32": crc32,
+                           "copy": copy is not None}, list(copy or []))
+        if copy is not None:  # its seal: the identity of the note as written
+            with suppress(OSError):
+                self._write(note.with_suffix(".seal"),
+                            {"note": str(note), "sig": _identity(os.stat(note))}, [])
 
     def forget(self, real: Path) -> None:
-        with suppress(OSError):
-            self._note(real).unlink()
+        for path in (self._note(real), self._note(real).with_suffix(".seal")):
+            with suppress(OSError):
+                path.unlink()
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    """Device, inode, size, mtime_ns, ctime_ns: any write changes one of them."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
