@@ -416,6 +416,8 @@ class HistoryStore:
             checked = verify or not noted[2]  # a sealed copy is as written: no checksum
             canon = self._trusted(*noted[1], noted[0], checked)
             if canon is not None:
+                if not noted[2]:  # (noted by an earlier version, or changed but intact)
+                    self._notes.seal(real, noted[3])
                 return _Snapshot(_sig(st), canon, verified=checked)
         found = self._read_file()
         if found is None:

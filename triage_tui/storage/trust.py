@@ -72,10 +72,10 @@ class TrustNotes:
             atomic_write(note, [orjson.dumps(header) + b"\n", *rest], durable=False)
 
     def lookup(self, real: Path, sig: tuple[int, ...]
-               ) -> tuple[str, tuple[bytes, bytes] | None, bool] | None:
-        """(checksum, canonical copy as (first line, rest) or None, sealed) noted for this
-        exact file, or None. ``sealed``: the note is exactly as this class wrote it (its
-        identity is the one its seal recorded), so the copy need not be checksummed again."""
+               ) -> tuple[str, tuple[bytes, bytes] | None, bool, list[int]] | None:
+        """(checksum, canonical copy as (first line, rest) or None, sealed, the note's
+        identity) noted for this exact file, or None. ``sealed``: the note is exactly as
+        sealed (see :meth:`seal`), so the copy need not be checksummed again."""
         found = self._read(self._note(real), lambda header: header.get("path") == str(real)
                            and header.get("sig") == list(sig)
                            and isinstance(header.get("crc32"), str))
@@ -83,11 +83,11 @@ class TrustNotes:
             return None
         header, head, rest, identity = found
         if not header.get("copy"):
-            return header["crc32"], None, False
+            return header["crc32"], None, False, identity
         note = self._note(real)
         seal = self._read(note.with_suffix(".seal"),
                           lambda h: h.get("note") == str(note) and h.get("sig") == identity)
-        return header["crc32"], (head, rest), seal is not None
+        return header["crc32"], (head, rest), seal is not None, identity
 
     def derived(self, real: Path, name: str) -> tuple[dict[str, Any], bytes] | None:
         """(header, payload) kept under ``name`` for the history file ``real`` (see
@@ -116,10 +116,17 @@ class TrustNotes:
             note.with_suffix(".seal").unlink()
         self._write(note, {"path": str(real), "sig": list(sig), "crc32": crc32,
                            "copy": copy is not None}, list(copy or []))
-        if copy is not None:  # its seal: the identity of the note as written
-            with suppress(OSError):
-                self._write(note.with_suffix(".seal"),
-                            {"note": str(note), "sig": _identity(os.stat(note))}, [])
+        if copy is not None:
+            self.seal(real)
+
+    def seal(self, real: Path, identity: list[int] | None = None) -> None:
+        """Note the identity of the note for ``real``: the one it had when its copy was
+        checked against its checksum (``identity``, from :meth:`lookup`), or (None) as it
+        is now, just written by :meth:`note`."""
+        note = self._note(real)
+        with suppress(OSError):
+            self._write(note.with_suffix(".seal"),
+                        {"note": str(note), "sig": identity or _identity(os.stat(note))}, [])
 
     def forget(self, real: Path) -> None:
         for path in (self._note(real), self._note(real).with_suffix(".seal")):
