@@ -225,6 +225,7 @@ class _Snapshot:
     _index: dict[int, tuple[int, int]] | None = None
     verified: bool = True  # False: trusted on its noted identity, its checksum not computed
     written: dict[int, bytes] = dataclasses.field(default_factory=dict)  # by this process
+    kept: dict[str, list[tuple[int, int]]] = dataclasses.field(default_factory=dict)
 
     def line(self, doc_id: int) -> bytes | None:
         """One record line by id: one this process just wrote, else from an index of the
@@ -605,14 +606,20 @@ class HistoryStore:
         with self._mutex:
             snap = self._snapshot()
             body = snap.data.body
-            spans = snap.data.spans() if since is None else snap.spans_since(since)
-            found = []
+
+            def watched(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+                return [(start, end) for start, end in spans if not body.startswith(
+                    QUIET_PREFIX, body.find(b'": ', start, end) + 3)]
+
+            if since is not None:
+                spans = snap.spans_since(since)
+                spans = spans if include_closed else watched(spans)
+            elif include_closed:
+                spans = list(snap.data.spans())
+            else:  # found once per file (a pass over every record's first bytes)
+                spans = self._kept_spans(snap, "watch", lambda: watched(snap.data.spans()))
             with paused_gc():
-                for start, end in spans:
-                    if include_closed or not body.startswith(
-                            QUIET_PREFIX, body.find(b'": ', start, end) + 3):
-                        found.append(self._escalation(body[start:end]))
-            return found
+                return [self._escalation(body[start:end]) for start, end in spans]
 
     def all(self) -> list[Assessment]:
         """Every assessment, newest first."""
@@ -697,32 +704,22 @@ class HistoryStore:
         for the record's exact bytes and ``key``, which must name everything else the
         values depend on (settings, time zone, a version of ``derive``): the next call
         derives only the records written since, and a value is never used for other bytes
-        or under another key. Which records are pending follow-ups is kept for the file's
-        exact identity (found again after any change). The values must be JSON."""
+        or under another key. The values must be JSON."""
         with self._mutex:
             snap = self._snapshot()
             real = self._real()
-        data = snap.data
-        body = data.body
-        spans = list(data.spans()) if since is None else snap.spans_since(since)
-        identity = [list(snap.sig or ()), data.meta.get("crc32")]
+            spans = list(snap.data.spans()) if since is None else snap.spans_since(since)
+            pending = [] if since is None else self._kept_spans(
+                snap, "pending", lambda: self._pending_spans(snap.data))
+        body = snap.data.body
+        first = spans[0][0] if spans else snap.data.records_end()
+        older = [span for span in pending if span[0] < first]
         values: dict[str, Any] = {}
-        pending: list[list[int]] | None = None
         kept = self._notes.derived(real, name)
-        if kept is not None:  # {"values": {digest: value}, "pending": spans}
-            header, payload = kept
+        if kept is not None and kept[0].get("key") == key:  # {digest: value}
             with suppress(orjson.JSONDecodeError):
-                loaded = orjson.loads(payload)
-                loaded = loaded if isinstance(loaded, dict) else {}
-                if header.get("key") == key and isinstance(loaded.get("values"), dict):
-                    values = loaded["values"]
-                if header.get("file") == identity and _spans_ok(data, loaded.get("pending")):
-                    pending = loaded["pending"]
-        found = pending is None and since is not None
-        if found:
-            pending = [list(span) for span in self._pending_spans(data)]
-        first = spans[0][0] if spans else data.records_end()
-        older = [] if since is None else [span for span in pending or () if span[0] < first]
+                loaded = orjson.loads(kept[1])
+                values = loaded if isinstance(loaded, dict) else {}
         out: list[Any] = []
         used: dict[str, Any] = {}
         made = 0
@@ -742,12 +739,39 @@ class HistoryStore:
                     made += 1
                 used[digest] = value
                 out.append(value)
-        if made or found or len(values) > 2 * len(used) + 64:
+        if made or len(values) > 2 * len(used) + 64:
             # what this call used, and what was kept before while that stays small
             keep = {**values, **used} if len(values) + made <= 2 * len(used) + 64 else used
-            self._notes.keep(real, name, {"key": key, "file": identity},
-                             orjson.dumps({"values": keep, "pending": pending}))
+            self._notes.keep(real, name, {"key": key}, orjson.dumps(keep))
         return out[: len(spans)], out[len(spans) :]
+
+    def _kept_spans(self, snap: _Snapshot, kind: str,
+                    find: Callable[[], list[tuple[int, int]]]) -> list[tuple[int, int]]:
+        """``find()`` (some of the file's record spans: a pass over the whole file), found
+        once for the file's exact identity (its signature and checksum) and kept outside
+        the history; the process keeps it with the snapshot too."""
+        if kind in snap.kept:
+            return snap.kept[kind]
+        if not snap.sig:  # no file (or no identity to key it by)
+            snap.kept[kind] = find()
+            return snap.kept[kind]
+        real = self._real()
+        identity = [list(snap.sig), snap.data.meta.get("crc32")]
+        table: dict[str, Any] = {}
+        kept = self._notes.derived(real, "spans")
+        if kept is not None and kept[0].get("file") == identity:
+            with suppress(orjson.JSONDecodeError):
+                loaded = orjson.loads(kept[1])
+                table = loaded if isinstance(loaded, dict) else {}
+        spans = table.get(kind)
+        if _spans_ok(snap.data, spans):
+            found = [(start, end) for start, end in spans]
+        else:
+            found = find()
+            table[kind] = found
+            self._notes.keep(real, "spans", {"file": identity}, orjson.dumps(table))
+        snap.kept[kind] = found
+        return found
 
     def each_document(self) -> Iterator[dict[str, Any]]:
         """Every record as a plain JSON document with its ``"id"``, oldest first, parsed one
