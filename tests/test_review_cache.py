@@ -167,3 +167,44 @@ def test_stats_json_is_the_same_cold_warm_and_after_a_change(
     store.append(target.id, E.ack_event(NOW))
     changed = stats()
     assert changed != cold and json.loads(changed) == expected()
+
+
+def _quiet(esc: E.Escalation) -> bool:
+    """Nothing can fall due any more: closed, or resolved without ever being escalated."""
+    return esc.status is E.Status.CLOSED or (
+        esc.status is E.Status.RESOLVED and esc.state.escalated_at is None)
+
+
+@hsettings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), count=st.integers(0, 40))
+def test_due_reads_the_escalations_a_full_pass_finds(seed: int, count: int) -> None:
+    """``due`` (``escalations(include_closed=False)``) takes the records that can still
+    fall due from what was kept for the file; after every change it finds what a pass over
+    every record finds, in a new process as in the one that wrote."""
+    with tempfile.TemporaryDirectory() as tmp:
+        notes = Path(tmp) / "notes"
+        writer = HistoryStore(Path(tmp) / "history.json", notes=notes)
+        items, timelines = random_history(seed, count)
+        if items:
+            writer.add_many(items, timelines)
+        rng = random.Random(seed)
+        for step in range(5):
+            for store in (writer, HistoryStore(writer.path, notes=notes)):
+                expected = [e for e in store.escalations() if not _quiet(e)]
+                assert store.escalations(include_closed=False) == expected
+                assert E.due_items(store.escalations(include_closed=False), NOW) == \
+                    E.due_items(expected, NOW)
+            at = NOW + timedelta(minutes=step)
+            ids = [e.id for e in writer.escalations()]
+            if step % 2 == 0 or not ids:  # one appended at the end: no line moves
+                newest = replace(items[0] if items else demo_assessments(1, NOW)[0],
+                                 created_at=at + timedelta(seconds=1))
+                writer.add_many([newest], [[E.created_event(newest)]])
+            else:  # one timeline changed (close, resolve or acknowledge), older ones added
+                for event in (E.checkin_event(at), E.resolve_event(at, 3), E.ack_event(at)):
+                    try:
+                        writer.append(rng.choice(ids), event)
+                    except E.EscalationError:
+                        pass
+                more, more_timelines = random_history(seed + step + 1, 2)
+                writer.add_many(more, more_timelines)
