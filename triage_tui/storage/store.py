@@ -23,6 +23,9 @@
   :meth:`HistoryStore.each_document` instead: the records as plain JSON, no pydantic. That
   is safe because every record the store keeps was validated (or written by this store
   from an :class:`Assessment`).
+- The review over a period reads :meth:`HistoryStore.derived`: a value derived once per
+  record (its review row and escalation facts) and kept outside the file for the record's
+  exact bytes, so ``stats`` replays only the timelines written since the last one.
 """
 
 from __future__ import annotations

@@ -13,6 +13,17 @@ A note is only a hint: it is used when it is a private regular file owned by thi
 (0600 in a 0700 folder) and names the same path and identity, and what it vouches for is
 checked against its checksum. Anything else is ignored and the file validated afresh. A
 read never writes the history file; a note that cannot be written is simply skipped.
+
+Two things spare a read the pass over the whole file that a checksum costs: a file in our
+layout whose identity is exactly the noted one is taken with the checksum its first line
+carries (a writer still checks it, see ``HistoryStore._load``); a foreign file's copy is
+*sealed* — the note's own identity, kept beside it (``.seal``) — and taken as it is while
+the note is exactly as sealed.
+
+Beside the notes the store also keeps what it derived from a history (``.review``: per-record
+values keyed by the record's exact bytes, see ``HistoryStore.derived``; ``.spans``: which
+records are pending follow-ups or can still fall due, for the file's exact identity). All of
+it can be deleted at any time.
 """
 
 from __future__ import annotations
