@@ -684,8 +684,8 @@ class HistoryStore:
 
     def _pending_lines(self) -> list[bytes]:
         """The lines of pending follow-ups (see :meth:`_pending_spans`)."""
-        body = self._snapshot().data.body
-        return [body[start:end] for start, end in self._pending_spans(self._snapshot().data)]
+        data = self._snapshot().data
+        return [data.body[start:end] for start, end in self._pending_spans(data)]
 
     def _pending_spans(self, data: Canonical) -> list[tuple[int, int]]:
         """The spans of the pending follow-ups: a byte test, then each candidate parsed (and
@@ -732,13 +732,7 @@ class HistoryStore:
                 digest = blake2b(view[start:end], digest_size=16).hexdigest()
                 value = values.get(digest, _MISSING)
                 if value is _MISSING:
-                    try:
-                        cut = body.index(b'": ', start, end)
-                        doc = orjson.loads(view[cut + 3 : end])
-                        doc["id"] = int(body[start + 1 : cut])
-                    except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-                        raise self._corrupt(f"has a record that is not JSON ({exc})") from None
-                    value = derive(doc)
+                    value = derive(self._span_doc(body, view, start, end))
                     made += 1
                 used[digest] = value
                 out.append(value)
@@ -783,32 +777,28 @@ class HistoryStore:
         :func:`paused_gc`). Trusted like :meth:`documents`."""
         with self._mutex:
             data = self._snapshot().data
-        body, loads = data.body, orjson.loads
+        body = data.body
         view = memoryview(body)
         with paused_gc():
             for start, end in data.spans():
-                try:
-                    cut = body.index(b'": ', start, end)
-                    doc = loads(view[cut + 3 : end])
-                    doc["id"] = int(body[start + 1 : cut])
-                except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-                    raise self._corrupt(f"has a record that is not JSON ({exc})") from None
-                yield doc
+                yield self._span_doc(body, view, start, end)
+
+    def _span_doc(self, body: bytes, view: memoryview, start: int, end: int) -> dict[str, Any]:
+        """The document (with its ``"id"``) of the record line at ``body[start:end]``
+        (``view``: a memoryview of ``body``, so nothing is copied)."""
+        try:
+            cut = body.index(b'": ', start, end)
+            doc = orjson.loads(view[cut + 3 : end])
+            doc["id"] = int(body[start + 1 : cut])
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            raise self._corrupt(f"has a record that is not JSON ({exc})") from None
+        return doc
 
     def _documents(self, lines: list[bytes]) -> list[dict[str, Any]]:
         """Record lines (oldest first) → documents with their ids, newest first."""
-        loads = orjson.loads
-        docs = []
-        try:
-            with paused_gc():
-                for line in reversed(lines):
-                    cut = line.index(b'": ')
-                    doc = loads(memoryview(line)[cut + 3 :])
-                    doc["id"] = int(line[1:cut])
-                    docs.append(doc)
-        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-            raise self._corrupt(f"has a record that is not JSON ({exc})") from None
-        return docs
+        with paused_gc():
+            return [self._span_doc(line, memoryview(line), 0, len(line))
+                    for line in reversed(lines)]
 
     def signature(self) -> tuple[int, ...] | None:
         """Changes whenever the file does (None: there is no file): a cheap ``os.stat``
@@ -891,6 +881,7 @@ class HistoryStore:
                 sig = ()
             # the lines just written are found without indexing (or joining) the new body
             written = self._written if len(self._written) <= 64 else {}
+            self._written = {}
             self._snap = _Snapshot(sig, Canonical(meta, body), written=written)
             self._notes.note(self._real(), sig, meta["crc32"])
             return result
