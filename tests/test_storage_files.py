@@ -665,3 +665,75 @@ def test_the_text_query_searches_the_rationale(store: HistoryStore) -> None:
     store.add(a)
     store.add(make("Other", NOW + timedelta(minutes=1)))
     assert [x.account for x in HistoryStore(store.path).query(text="renewal in march")] == ["Acme"]
+
+
+# ----------------------------------------------------------------------------- checksums
+
+
+def _forge_in_the_same_tick(path: Path, old: bytes, new: bytes) -> None:
+    """A same-length edit in place, then the note moved to the edited file's identity: what
+    an edit within one timestamp tick of the last write would look like to a reader."""
+    _edit_in_place(path, old, new, keep_mtime=False)
+    st = path.stat()
+    real = Path(os.path.realpath(path))
+    crc = json.loads(path.read_bytes().split(b"\n")[0][len(jsonfile.HEAD_PREFIX):-2])["crc32"]
+    TrustNotes(paths.cache_dir()).note(
+        real, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns), crc)
+
+
+def test_a_reader_does_not_checksum_a_noted_file_again_but_a_writer_does(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command that only reads a file exactly as noted skips the pass over the whole file
+    that the checksum costs; a writer checks it before carrying it on (the new checksum of
+    an append is computed from the old one), so a forged same-length edit is never sealed
+    with a checksum that does not match."""
+    store.add(make("Acme"))
+    store.add(make("Beta", NOW + timedelta(hours=1)))
+    sums: list[int] = []
+    real_crc = jsonfile.body_crc
+
+    def counting(body: bytes) -> int:
+        sums.append(len(body))
+        return real_crc(body)
+
+    monkeypatch.setattr(jsonfile, "body_crc", counting)
+    monkeypatch.setattr(store_module, "body_crc", counting)
+    reader = HistoryStore(store.path)
+    assert [a.account for a in reader.all()] == ["Beta", "Acme"]
+    assert sums == []  # read on its noted identity
+    _forge_in_the_same_tick(store.path, b'"account":"Acme"', b'"account":"Acmf"')
+    writer = HistoryStore(store.path)
+    assert [a.account for a in writer.all()] == ["Beta", "Acmf"]  # a reader takes it as noted
+    writer.add(make("Gamma", NOW + timedelta(hours=2)))  # the writer checks, finds, revalidates
+    assert sums
+    data = store.path.read_bytes()
+    head, _, body = data.partition(b"\n")
+    assert jsonfile.decode_canonical(head + b"\n", body) is not None  # a true checksum
+    assert [a.account for a in HistoryStore(store.path).all()] == ["Gamma", "Beta", "Acmf"]
+
+
+def test_a_foreign_files_sealed_copy_is_not_checksummed_again(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The validated copy of a file in TinyDB's layout is read back without a pass over it
+    while the note is exactly as written (its seal); once the note changed (see
+    test_a_tampered_or_unsafe_note_is_never_trusted) it is checksummed again."""
+    records = {str(i): doc(f"A{i}", NOW + timedelta(minutes=i)) for i in (1, 2)}
+    store.path.write_bytes(json.dumps({"_default": records}).encode())
+    assert HistoryStore(store.path).count() == 2  # validated, noted and sealed
+    sums: list[int] = []
+    real_crc = jsonfile.body_crc
+
+    def counting(body: bytes) -> int:
+        sums.append(len(body))
+        return real_crc(body)
+
+    monkeypatch.setattr(jsonfile, "body_crc", counting)
+    monkeypatch.setattr(store_module, "body_crc", counting)
+    assert [a.account for a in HistoryStore(store.path).all()] == ["A2", "A1"]
+    assert sums == []
+    [note] = note_files()
+    note.write_bytes(note.read_bytes())  # same bytes, but no longer the note as sealed
+    assert [a.account for a in HistoryStore(store.path).all()] == ["A2", "A1"]
+    assert sums  # checked again

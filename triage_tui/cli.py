@@ -641,10 +641,8 @@ def cmd_checkin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from .domain.review import build_review
-    from .readmodel import load_review_rows, row_from_doc
-
-    from .domain.review import build_escalation_review
+    from .domain.review import build_escalation_review, build_review, escalation_review_from_facts
+    from .readmodel import load_review, load_review_rows, row_from_doc
 
     now = current_time()
     store = _store(args)
@@ -653,10 +651,14 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if since is None:
         # Plain documents, one at a time: no pydantic per record, no second copy of the history.
         rows = [row_from_doc(doc) for doc in store.each_document()]
-    else:  # the period's records and the pending follow-ups only (the same review)
+        lifecycle = build_escalation_review(store.escalations(), now, settings, days)
+    elif hasattr(store, "derived"):  # the period's records and the pending follow-ups,
+        rows, facts = load_review(store, now, since, settings)  # each derived once
+        lifecycle = escalation_review_from_facts(facts, now, settings, days)
+    else:
         rows = load_review_rows(store, since)
+        lifecycle = build_escalation_review(store.escalations(since=since), now, settings, days)
     review = build_review(rows, now, days)
-    lifecycle = build_escalation_review(store.escalations(since=since), now, settings, days)
     # a team lead on the team server: the team per CSM, summed by the server
     team = store.team_review(now, days)  # None: a file, or a CSM who leads no team
     if args.json:

@@ -26,6 +26,7 @@ from .domain.rubric import (
 from .domain.text import inert
 
 if TYPE_CHECKING:
+    from .domain.settings import Settings
     from .storage import HistoryStore
 
 # Short labels for the table (the full ones live in rubric.py).
@@ -228,6 +229,48 @@ def load_review_rows(source: DocumentSource, since: datetime | None) -> list[Row
         have = {doc["id"] for doc in docs}
         docs += [doc for doc in source.followup_documents() if doc["id"] not in have]
     return rows_from_docs(docs)
+
+
+# What the review reads of a stored record (row_from_doc of it gives the row's review
+# fields; its filter text is left out).
+_REVIEW_KEYS = ("id", "created_at", "account", "total", "decision", "issue_type",
+                "business_days_open", "resolved_at", "checkin_done_at", "satisfaction",
+                "scores", "status")
+
+
+class ReviewSource(Protocol):
+    """The read :func:`load_review` needs (``HistoryStore`` has it)."""
+
+    def derived(self, name: str, key: str, derive: Callable[[dict[str, Any]], Any],
+                since: datetime | None = None) -> tuple[list[Any], list[Any]]: ...
+
+
+def load_review(source: ReviewSource, now: datetime, since: datetime,
+                settings: Settings) -> tuple[list[Row], list[dict[str, Any]]]:
+    """The review rows of :func:`load_review_rows` and the :func:`escalation_facts` of the
+    escalations created since ``since`` (for ``escalation_review_from_facts``), each
+    derived once per stored record and kept by the store for its exact bytes (with the
+    time zone of ``now`` and the settings they depend on): a review replays only the
+    timelines written since the last one."""
+    import orjson
+
+    from .domain.escalation import Escalation
+    from .domain.review import FACTS_VERSION, escalation_facts
+
+    tz = now.tzinfo if now.tzinfo is not None else timezone.utc
+    # a fixed offset by its offset (UTC is UTC however it was written), a zone by its name
+    zone = f"UTC{tz.utcoffset(None)}" if isinstance(tz, timezone) else repr(tz)
+    rules = orjson.dumps(settings.to_dict(json_safe=True), option=orjson.OPT_SORT_KEYS)
+    key = f"{FACTS_VERSION} {zone} {rules.decode()}"
+
+    def derive(doc: dict[str, Any]) -> list[Any]:
+        part = {k: doc[k] for k in _REVIEW_KEYS if k in doc}
+        part["warnings"] = [{"code": w["code"]} for w in doc.get("warnings") or ()]
+        return [part, escalation_facts(Escalation.from_json(doc), tz, settings)]
+
+    period, older = source.derived("review", key, derive, since)
+    rows = rows_from_docs(part for part, _ in (*period, *older))
+    return rows, [facts for _, facts in period]
 
 
 # ----------------------------------------------------------------------------- filter

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from statistics import mean, median
-from typing import Any, Iterable, Literal, Protocol, Sequence
+from typing import Any, Iterable, Literal, Mapping, Protocol, Sequence
 
 from .clock import start_of
 from .escalation import (
@@ -27,7 +27,6 @@ from .escalation import (
     Escalation,
     EventKind,
     Status,
-    clocks,
     replay,
     stall_moment,
     update_due_on,
@@ -345,16 +344,105 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+# Bump when what :func:`escalation_facts` computes changes: facts cached outside the history
+# (keyed by this, the time zone and the settings) are then computed afresh.
+FACTS_VERSION = 1
+
+
+@dataclass
+class _Walk:
+    """What one replay of a timeline gives (see :func:`_walk`)."""
+
+    acks: list[tuple[IssueType, float]]  # (issue type then, hours) per acknowledgement
+    updates: int = 0  # customer updates logged while escalated
+    on_time: int = 0  # … on or before the day they were due
+    stalled: bool = False  # an event came after the escalation had stalled
+    de_escalations: int = 0  # moves back to the CSM (by hand or by a re-score down)
+    up: int = 0  # re-scores, by total
+    down: int = 0
+    steady: int = 0
+
+
+def _walk(esc: Escalation, tz: tzinfo | None, settings: Settings) -> _Walk:
+    """Replay an escalation's timeline once, counting what the reviews need (days in ``tz``)."""
+    walk = _Walk(acks=[])
+    for before, event, after in replay(esc.events):
+        if before is None:
+            continue
+        if before.status in WORKING:
+            stall = stall_moment(before, tz, settings)
+            walk.stalled |= stall is not None and event.at >= stall[0]
+        if event.kind is EventKind.ACKNOWLEDGED and before.ack_from is not None:
+            walk.acks.append((before.verdict.issue_type,
+                              (event.at - before.ack_from).total_seconds() / 3600))
+        elif event.kind is EventKind.UPDATE and before.status in WORKING:
+            due = update_due_on(before, tz, settings)
+            walk.updates += 1
+            walk.on_time += due is None or event.at.astimezone(tz).date() <= due
+        elif event.kind is EventKind.RESCORED:
+            delta = after.verdict.total - before.verdict.total
+            walk.up += delta > 0
+            walk.down += delta < 0
+            walk.steady += delta == 0
+        if after.status is Status.DE_ESCALATED and before.status is not Status.DE_ESCALATED:
+            walk.de_escalations += 1
+    return walk
+
+
+def escalation_facts(esc: Escalation, tz: tzinfo | None, settings: Settings = DEFAULT_SETTINGS
+                     ) -> dict[str, Any]:
+    """What :func:`build_escalation_review` needs of one escalation, as JSON: everything its
+    timeline says (days counted in ``tz``, the review's time zone) that does not depend on
+    "now", so it can be computed once per timeline and kept (see
+    :func:`escalation_review_from_facts`)."""
+    walk = _walk(esc, tz, settings)
+    state = esc.state
+    stall = stall_moment(state, tz, settings)
+    update_due = update_due_on(state, tz, settings)
+    escalated_at = state.escalated_at or state.created_at
+    opened = start_of(state.open_since, tz) if state.open_since else state.created_at
+    resolved = state.resolved_at
+    return {
+        "created_at": state.created_at.isoformat(),
+        "escalated": state.escalated_at is not None,
+        "acks": [[issue_type.value, hours] for issue_type, hours in walk.acks],
+        "updates": walk.updates,
+        "updates_on_time": walk.on_time,
+        "stalled": walk.stalled,
+        "stall_at": stall[0].isoformat() if stall else None,
+        "update_due": update_due.isoformat() if update_due else None,
+        "de_escalations": walk.de_escalations,
+        "rescores": [walk.up, walk.down, walk.steady],
+        "escalated_later": escalated_at > state.created_at,
+        "days_to_escalate": max(0.0, _days(escalated_at - opened)),
+        "days_to_resolve": None if resolved is None else max(0.0, _days(resolved - escalated_at)),
+        "satisfaction": None if resolved is None else state.satisfaction,
+    }
+
+
 def build_escalation_review(
     escalations: Iterable[Escalation], now: datetime,
     settings: Settings = DEFAULT_SETTINGS, period_days: int | None = None,
 ) -> EscalationReview:
     """The timeline's figures for the escalations created in the last ``period_days``."""
     now = _utc(now)
-    tz = now.tzinfo
     since = now - timedelta(days=period_days) if period_days is not None else None
-    chosen = [e for e in escalations if e.state.escalated_at is not None
-              and (since is None or e.state.created_at >= since)]
+    chosen = (e for e in escalations if e.state.escalated_at is not None
+              and (since is None or e.state.created_at >= since))
+    return escalation_review_from_facts(
+        (escalation_facts(e, now.tzinfo, settings) for e in chosen), now, settings, period_days)
+
+
+def escalation_review_from_facts(
+    facts: Iterable[Mapping[str, Any]], now: datetime,
+    settings: Settings = DEFAULT_SETTINGS, period_days: int | None = None,
+) -> EscalationReview:
+    """:func:`build_escalation_review` from each escalation's :func:`escalation_facts`
+    (computed in ``now``'s time zone with the same settings)."""
+    now = _utc(now)
+    since = now - timedelta(days=period_days) if period_days is not None else None
+    chosen = [f for f in facts if f["escalated"]
+              and (since is None or datetime.fromisoformat(f["created_at"]) >= since)]
 
     ack_hours: dict[IssueType, list[float]] = defaultdict(list)
     ack_late: dict[IssueType, int] = defaultdict(int)
@@ -363,42 +451,28 @@ def build_escalation_review(
     to_escalate: list[float] = []
     to_resolve: list[float] = []
     ratings: list[int] = []
-    for esc in chosen:
-        did_stall = False
-        for before, event, after in replay(esc.events):
-            if before is None:
-                continue
-            if before.status in WORKING:
-                stall = stall_moment(before, tz, settings)
-                did_stall |= stall is not None and event.at >= stall[0]
-            if event.kind is EventKind.ACKNOWLEDGED and before.ack_from is not None:
-                issue_type = before.verdict.issue_type
-                hours = (event.at - before.ack_from).total_seconds() / 3600
-                ack_hours[issue_type].append(hours)
-                ack_late[issue_type] += hours > settings.ack_hours_for(issue_type)
-            elif event.kind is EventKind.UPDATE and before.status in WORKING:
-                due = update_due_on(before, tz, settings)
-                updates += 1
-                on_time += due is None or event.at.astimezone(tz).date() <= due
-            elif event.kind is EventKind.RESCORED:
-                delta = after.verdict.total - before.verdict.total
-                up, down, steady = up + (delta > 0), down + (delta < 0), steady + (delta == 0)
-            if after.status is Status.DE_ESCALATED and before.status is not Status.DE_ESCALATED:
-                de_escalations += 1
-        state = esc.state
-        now_clocks = clocks(esc, now, settings)
-        did_stall |= now_clocks.stalled
-        stalled += did_stall
-        if now_clocks.next_update_due is not None and now.date() > now_clocks.next_update_due:
-            missed += 1
-        escalated_at = state.escalated_at or state.created_at  # (chosen: never None)
-        later += escalated_at > state.created_at
-        opened = start_of(state.open_since, tz) if state.open_since else state.created_at
-        to_escalate.append(max(0.0, _days(escalated_at - opened)))
-        if state.resolved_at is not None:
-            to_resolve.append(max(0.0, _days(state.resolved_at - escalated_at)))
-            if state.satisfaction is not None:
-                ratings.append(state.satisfaction)
+    today = now.date()
+    for f in chosen:
+        for type_slug, hours in f["acks"]:
+            issue_type = IssueType(type_slug)
+            ack_hours[issue_type].append(hours)
+            ack_late[issue_type] += hours > settings.ack_hours_for(issue_type)
+        updates += f["updates"]
+        on_time += f["updates_on_time"]
+        stall_at = f["stall_at"]
+        stalled += f["stalled"] or (stall_at is not None
+                                    and now >= datetime.fromisoformat(stall_at))
+        update_due = f["update_due"]
+        missed += update_due is not None and today > date.fromisoformat(update_due)
+        de_escalations += f["de_escalations"]
+        f_up, f_down, f_steady = f["rescores"]
+        up, down, steady = up + f_up, down + f_down, steady + f_steady
+        later += f["escalated_later"]
+        to_escalate.append(f["days_to_escalate"])
+        if f["days_to_resolve"] is not None:
+            to_resolve.append(f["days_to_resolve"])
+            if f["satisfaction"] is not None:
+                ratings.append(f["satisfaction"])
 
     return EscalationReview(
         generated_at=now,
@@ -439,35 +513,19 @@ def timeline_facts(esc: Escalation, settings: Settings = DEFAULT_SETTINGS) -> di
     in UTC), as JSON: ever escalated; hours to each acknowledgement and how many were late;
     customer updates logged while escalated and how many on time; whether it ever stalled;
     when it will stall and when the next update is due (for "now" at read time); the
-    customer's satisfaction. The same rules as :func:`build_escalation_review`."""
+    customer's satisfaction. The same replay as :func:`build_escalation_review`."""
     tz = timezone.utc
-    ack_hours: list[float] = []
-    ack_late = updates = on_time = 0
-    did_stall = False
-    for before, event, _after in replay(esc.events):
-        if before is None:
-            continue
-        if before.status in WORKING:
-            stall = stall_moment(before, tz, settings)
-            did_stall |= stall is not None and event.at >= stall[0]
-        if event.kind is EventKind.ACKNOWLEDGED and before.ack_from is not None:
-            hours = (event.at - before.ack_from).total_seconds() / 3600
-            ack_hours.append(round(hours, 4))
-            ack_late += hours > settings.ack_hours_for(before.verdict.issue_type)
-        elif event.kind is EventKind.UPDATE and before.status in WORKING:
-            due = update_due_on(before, tz, settings)
-            updates += 1
-            on_time += due is None or event.at.astimezone(tz).date() <= due
+    walk = _walk(esc, tz, settings)
     state = esc.state
     stall_now = stall_moment(state, tz, settings)
     update_due = update_due_on(state, tz, settings)
     return {
         "escalated": state.escalated_at is not None,
-        "ack_hours": ack_hours,
-        "ack_late": ack_late,
-        "updates": updates,
-        "updates_on_time": on_time,
-        "stalled": did_stall,
+        "ack_hours": [round(hours, 4) for _, hours in walk.acks],
+        "ack_late": sum(hours > settings.ack_hours_for(t) for t, hours in walk.acks),
+        "updates": walk.updates,
+        "updates_on_time": walk.on_time,
+        "stalled": walk.stalled,
         "stall_at": stall_now[0].isoformat() if stall_now else None,
         "update_due": update_due.isoformat() if update_due else None,
         "satisfaction": state.satisfaction,

@@ -199,10 +199,11 @@ class Canonical:
             self._lines = inner.split(SEP) if inner else []
         return self._lines
 
-    def spans(self) -> Iterator[tuple[int, int]]:
-        """(start, end) of every record line in :attr:`body`, oldest first, nothing copied."""
+    def spans(self, start: int | None = None) -> Iterator[tuple[int, int]]:
+        """(start, end) of every record line in :attr:`body`, oldest first, nothing copied
+        (``start``: from the line starting there, see :meth:`line_at`)."""
         body = self.body
-        start, end = len(BODY_PREFIX), len(body) - len(_TAIL)
+        start, end = len(BODY_PREFIX) if start is None else start, len(body) - len(_TAIL)
         while start < end:
             newline = body.find(b"\n", start, end)
             if newline < 0:
@@ -211,12 +212,31 @@ class Canonical:
             yield start, newline - 1  # before the "," of the separator
             start = newline + 1
 
+    def line_at(self, offset: int) -> tuple[int, int]:
+        """(start, end) of the record line holding the byte at ``offset`` (which must lie
+        within the records), or of the separator after it."""
+        body = self.body
+        floor, end = len(BODY_PREFIX), len(body) - len(_TAIL)
+        start = body.rfind(b"\n", floor - 1, offset) + 1
+        newline = body.find(b"\n", start, end)
+        return start, end if newline < 0 else newline - 1
+
+    def records_end(self) -> int:
+        """Where the record lines end in :attr:`body` (their start is ``len(BODY_PREFIX)``)."""
+        return max(len(BODY_PREFIX), len(self.body) - len(_TAIL))
+
     def lines_with(self, needle: bytes, without: bytes | None = None) -> list[bytes]:
         """The record lines holding ``needle`` and not ``without`` (oldest first), found
         without splitting the others out of the body."""
         if self._lines is not None:
             return [line for line in self._lines
                     if needle in line and (without is None or without not in line)]
+        body = self.body
+        return [body[start:stop] for start, stop in self.spans_with(needle, without)]
+
+    def spans_with(self, needle: bytes, without: bytes | None = None) -> list[tuple[int, int]]:
+        """The spans (see :meth:`spans`) of the record lines holding ``needle`` and not
+        ``without``, oldest first: one search through the body."""
         body, found = self.body, []
         floor, end = len(BODY_PREFIX), len(body) - len(_TAIL)
         at = body.find(needle, floor, end)
@@ -225,7 +245,7 @@ class Canonical:
             stop = body.find(b"\n", at, end)
             stop = end if stop < 0 else stop - 1
             if without is None or body.find(without, start, stop) < 0:
-                found.append(body[start:stop])
+                found.append((start, stop))
             at = body.find(needle, stop, end)
         return found
 
@@ -268,13 +288,14 @@ def decode_head(head: bytes) -> dict[str, Any] | None:
     return meta
 
 
-def decode_canonical(head: bytes, body: bytes) -> Canonical | None:
+def decode_canonical(head: bytes, body: bytes, verify: bool = True) -> Canonical | None:
     """The file (its first line and the rest) if it is in our layout with a matching
-    checksum, else None (take the slow path)."""
+    checksum, else None (take the slow path). ``verify=False``: the checksum in the first
+    line is taken as it is (for a file known to be exactly as noted, see ``trust``)."""
     meta = decode_head(head)
     if meta is None or not (body.startswith(BODY_PREFIX) and body.endswith(_TAIL)):
         return None
-    if meta.get("crc32") != f"{body_crc(body):08x}":
+    if verify and meta.get("crc32") != f"{body_crc(body):08x}":
         return None
     return Canonical(meta=meta, body=body)
 

@@ -23,6 +23,9 @@
   :meth:`HistoryStore.each_document` instead: the records as plain JSON, no pydantic. That
   is safe because every record the store keeps was validated (or written by this store
   from an :class:`Assessment`).
+- The review over a period reads :meth:`HistoryStore.derived`: a value derived once per
+  record (its review row and escalation facts) and kept outside the file for the record's
+  exact bytes, so ``stats`` replays only the timelines written since the last one.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import bisect
 import dataclasses
 import functools
 import gc
+import hashlib
 import json
 import os
 import types
@@ -38,7 +42,7 @@ import typing
 import shlex
 import stat as stat_mod
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,10 +67,13 @@ from .jsonfile import (
     EMPTY_BODY,
     META_TABLE,
     RECORDS_TABLE,
+    BODY_PREFIX,
+    SEP,
     AtomicJSONStorage,
     Canonical,
     Chunks,
     body_append,
+    body_crc,
     body_from_lines,
     body_get,
     body_remove,
@@ -181,11 +188,26 @@ def _validate(doc: dict[str, Any]) -> Assessment:
     return Assessment.validate(doc)
 
 
-def _followup_lines(data: Canonical) -> list[bytes]:
-    """The lines that may be a pending follow-up (resolved, check-in not done): a byte
-    test, so the others are never parsed. Callers check the parsed record (the decision
-    cannot be tested on bytes: the what-if texts hold decisions too)."""
-    return data.lines_with(b'"checkin_done_at":null', without=b'"resolved_at":null')
+def _followup_spans(data: Canonical) -> list[tuple[int, int]]:
+    """The spans of the lines that may be a pending follow-up (resolved, check-in not
+    done): a byte test, so the others are never parsed. Callers check the parsed record
+    (the decision cannot be tested on bytes: the what-if texts hold decisions too)."""
+    return data.spans_with(b'"checkin_done_at":null', without=b'"resolved_at":null')
+
+
+_MISSING = object()
+
+
+def _spans_ok(data: Canonical, spans: Any) -> bool:
+    """``spans`` (kept for this very file) are record lines of ``data``."""
+    if not isinstance(spans, list):
+        return False
+    body, end = data.body, data.records_end()
+    try:
+        return all(body[start : start + 1] == b'"' and (stop == end or body[stop : stop + 2] == SEP)
+                   for start, stop in spans)
+    except (TypeError, ValueError):
+        return False
 
 
 def _pending(doc: dict[str, Any]) -> bool:
@@ -204,10 +226,16 @@ class _Snapshot:
     sig: tuple[int, ...] | None  # None: no file
     data: Canonical  # the records in canonical form (built in memory for other files)
     _index: dict[int, tuple[int, int]] | None = None
+    verified: bool = True  # False: trusted on its noted identity, its checksum not computed
+    written: dict[int, bytes] = dataclasses.field(default_factory=dict)  # by this process
+    kept: dict[str, list[tuple[int, int]]] = dataclasses.field(default_factory=dict)
 
     def line(self, doc_id: int) -> bytes | None:
-        """One record line by id: from an index of the body built on first use (one pass
-        over the line starts), instead of a search through the body for each id."""
+        """One record line by id: one this process just wrote, else from an index of the
+        body built on first use (one pass over the line starts), instead of a search
+        through the body for each id."""
+        if doc_id in self.written:
+            return self.written[doc_id]
         if self._index is None:
             body = self.data.body
             self._index = {int(body[start + 1 : body.index(b'"', start + 1)]): (start, end)
@@ -217,12 +245,18 @@ class _Snapshot:
 
     def spans_since(self, since: datetime) -> list[tuple[int, int]]:
         """The spans of the records created at or after ``since`` (the body is in time
-        order: a bisection parses about 14 records of 10 000)."""
-        body = self.data.body
-        spans = list(self.data.spans())
-        first = bisect.bisect_left(
-            spans, _utc(since), key=lambda sp: _line_key(body[sp[0] : sp[1]])[0])
-        return spans[first:]
+        order: a bisection over the bytes parses about 14 records of 10 000, and the older
+        lines are never visited)."""
+        data, target = self.data, _utc(since)
+        body = data.body
+        lo, hi = len(BODY_PREFIX), data.records_end()  # lo: always the start of a line
+        while lo < hi:
+            start, end = data.line_at((lo + hi) // 2)
+            if _line_key(body[start:end])[0] < target:
+                lo = min(end + len(SEP), hi)
+            else:
+                hi = start
+        return list(data.spans(lo))
 
     @property
     def next_id(self) -> int:
@@ -255,6 +289,7 @@ class HistoryStore:
         self._snap: _Snapshot | None = None
         self._models: dict[bytes, Assessment] = {}
         self._escalations: dict[bytes, Escalation] = {}
+        self._written: dict[int, bytes] = {}  # the lines of the write under way, by id
         self._mutex = threading.RLock()
 
     @property
@@ -345,9 +380,11 @@ class HistoryStore:
             current = None if st is None else _sig(st)
             if current == snap.sig and (
                 not locked or current is None or self._head_crc() == snap.data.meta.get("crc32")
-            ):
+            ) and (not locked or snap.verified or snap.data.meta.get("crc32")
+                   == f"{body_crc(snap.data.body):08x}"):  # a writer checks what it carries on
+                snap.verified |= locked
                 return snap
-        snap = self._load(trust_notes=not fresh)
+        snap = self._load(trust_notes=not fresh, verify=locked)
         if len(self._models) > 2 * snap.count + 64:
             self._models.clear()
         if len(self._escalations) > 2 * snap.count + 64:
@@ -363,27 +400,37 @@ class HistoryStore:
             return None
         return meta.get("crc32") if meta else None
 
-    def _load(self, trust_notes: bool) -> _Snapshot:
+    def _load(self, trust_notes: bool, verify: bool = True) -> _Snapshot:
         """Read the file. Its records are trusted only when they were validated: noted for
         this exact file (see :mod:`.trust`) and matching the noted checksum. Otherwise the
-        whole file is validated (and noted for the next read)."""
+        whole file is validated (and noted for the next read).
+
+        ``verify=False`` (a reader): a file in our layout whose identity is exactly the
+        noted one (device, inode, size, mtime_ns, ctime_ns: any write changes them) and
+        whose first line carries the noted checksum is not checksummed again, which would
+        cost a pass over the whole file on every command. A writer (``verify=True``)
+        checks the checksum before carrying it forward; a foreign file's noted copy (a
+        file in the cache folder, not the history) is always checked."""
         st = self._stat()
         if st is None:
             return _empty()
         real = self._real()
         noted = self._notes.lookup(real, _sig(st)) if trust_notes else None
         if noted is not None and noted[1] is not None:  # a foreign file's validated records
-            canon = self._trusted(*noted[1], noted[0])
+            checked = verify or not noted[2]  # a sealed copy is as written: no checksum
+            canon = self._trusted(*noted[1], noted[0], checked)
             if canon is not None:
-                return _Snapshot(_sig(st), canon)
+                if not noted[2]:  # (noted by an earlier version, or changed but intact)
+                    self._notes.seal(real, noted[3])
+                return _Snapshot(_sig(st), canon, verified=checked)
         found = self._read_file()
         if found is None:
             return _empty()
         sig, head, rest = found
         if noted is not None and noted[1] is None and sig == _sig(st):
-            canon = self._trusted(head, rest, noted[0])
+            canon = self._trusted(head, rest, noted[0], verify)
             if canon is not None:
-                return _Snapshot(sig, canon)
+                return _Snapshot(sig, canon, verified=verify)
         if not head and not rest:
             return _Snapshot(sig, _empty().data)  # an empty file is an empty TinyDB
         canon, own = self._validate_file(head + rest)
@@ -392,8 +439,8 @@ class HistoryStore:
         return _Snapshot(sig, canon)
 
     @staticmethod
-    def _trusted(head: bytes, body: bytes, crc32: str) -> Canonical | None:
-        canon = decode_canonical(head, body)
+    def _trusted(head: bytes, body: bytes, crc32: str, verify: bool = True) -> Canonical | None:
+        canon = decode_canonical(head, body, verify)
         if canon is None or canon.meta.get("crc32") != crc32 \
                 or canon.meta.get("schema") != SCHEMA_VERSION \
                 or not isinstance(canon.meta.get("next_id"), int) \
@@ -566,14 +613,20 @@ class HistoryStore:
                 lines = [snap.line(i) for i in sorted(set(ids))]
                 return [self._escalation(line) for line in lines if line is not None]
             body = snap.data.body
-            spans = snap.data.spans() if since is None else snap.spans_since(since)
-            found = []
+
+            def watched(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+                return [(start, end) for start, end in spans if not body.startswith(
+                    QUIET_PREFIX, body.find(b'": ', start, end) + 3)]
+
+            if since is not None:
+                spans = snap.spans_since(since)
+                spans = spans if include_closed else watched(spans)
+            elif include_closed:
+                spans = list(snap.data.spans())
+            else:  # found once per file (a pass over every record's first bytes)
+                spans = self._kept_spans(snap, "watch", lambda: watched(snap.data.spans()))
             with paused_gc():
-                for start, end in spans:
-                    if include_closed or not body.startswith(
-                            QUIET_PREFIX, body.find(b'": ', start, end) + 3):
-                        found.append(self._escalation(body[start:end]))
-            return found
+                return [self._escalation(body[start:end]) for start, end in spans]
 
     def all(self) -> list[Assessment]:
         """Every assessment, newest first."""
@@ -634,13 +687,92 @@ class HistoryStore:
         return self._documents(lines)
 
     def _pending_lines(self) -> list[bytes]:
-        """The lines of pending follow-ups: a byte test, then each candidate parsed (and
+        """The lines of pending follow-ups (see :meth:`_pending_spans`)."""
+        data = self._snapshot().data
+        return [data.body[start:end] for start, end in self._pending_spans(data)]
+
+    def _pending_spans(self, data: Canonical) -> list[tuple[int, int]]:
+        """The spans of the pending follow-ups: a byte test, then each candidate parsed (and
         dropped) on its own, so a large history never has all its candidates parsed at once."""
+        body = data.body
         try:
-            return [line for line in _followup_lines(self._snapshot().data)
-                    if _pending(line_doc(line))]
+            return [(start, end) for start, end in _followup_spans(data)
+                    if _pending(line_doc(body[start:end]))]
         except (orjson.JSONDecodeError, ValueError, KeyError) as exc:
             raise self._corrupt(f"has a record that is not an assessment ({exc})") from None
+
+    def derived(self, name: str, key: str, derive: Callable[[dict[str, Any]], Any],
+                since: datetime | None = None) -> tuple[list[Any], list[Any]]:
+        """``derive(document)`` for the records of ``documents(since=since)`` (newest
+        first), and (with a ``since``) for the older pending follow-ups of
+        :meth:`followup_documents` (newest first): the same records in the same order.
+
+        Each value is kept outside the history (next to the notes, see :class:`TrustNotes`)
+        for the record's exact bytes and ``key``, which must name everything else the
+        values depend on (settings, time zone, a version of ``derive``): the next call
+        derives only the records written since, and a value is never used for other bytes
+        or under another key. The values must be JSON."""
+        with self._mutex:
+            snap = self._snapshot()
+            real = self._real()
+            spans = list(snap.data.spans()) if since is None else snap.spans_since(since)
+            pending = [] if since is None else self._kept_spans(
+                snap, "pending", lambda: self._pending_spans(snap.data))
+        body = snap.data.body
+        first = spans[0][0] if spans else snap.data.records_end()
+        older = [span for span in pending if span[0] < first]
+        values: dict[str, Any] = {}
+        kept = self._notes.derived(real, name)
+        if kept is not None and kept[0].get("key") == key:  # {digest: value}
+            with suppress(orjson.JSONDecodeError):
+                loaded = orjson.loads(kept[1])
+                values = loaded if isinstance(loaded, dict) else {}
+        out: list[Any] = []
+        used: dict[str, Any] = {}
+        made = 0
+        view, blake2b = memoryview(body), hashlib.blake2b
+        with paused_gc():
+            for start, end in [*reversed(spans), *reversed(older)]:
+                digest = blake2b(view[start:end], digest_size=16).hexdigest()
+                value = values.get(digest, _MISSING)
+                if value is _MISSING:
+                    value = derive(self._span_doc(body, view, start, end))
+                    made += 1
+                used[digest] = value
+                out.append(value)
+        if made or len(values) > 2 * len(used) + 64:
+            # what this call used, and what was kept before while that stays small
+            keep = {**values, **used} if len(values) + made <= 2 * len(used) + 64 else used
+            self._notes.keep(real, name, {"key": key}, orjson.dumps(keep))
+        return out[: len(spans)], out[len(spans) :]
+
+    def _kept_spans(self, snap: _Snapshot, kind: str,
+                    find: Callable[[], list[tuple[int, int]]]) -> list[tuple[int, int]]:
+        """``find()`` (some of the file's record spans: a pass over the whole file), found
+        once for the file's exact identity (its signature and checksum) and kept outside
+        the history; the process keeps it with the snapshot too."""
+        if kind in snap.kept:
+            return snap.kept[kind]
+        if not snap.sig:  # no file (or no identity to key it by)
+            snap.kept[kind] = find()
+            return snap.kept[kind]
+        real = self._real()
+        identity = [list(snap.sig), snap.data.meta.get("crc32")]
+        table: dict[str, Any] = {}
+        kept = self._notes.derived(real, "spans")
+        if kept is not None and kept[0].get("file") == identity:
+            with suppress(orjson.JSONDecodeError):
+                loaded = orjson.loads(kept[1])
+                table = loaded if isinstance(loaded, dict) else {}
+        spans = table.get(kind)
+        if _spans_ok(snap.data, spans):
+            found = [(start, end) for start, end in spans]
+        else:
+            found = find()
+            table[kind] = found
+            self._notes.keep(real, "spans", {"file": identity}, orjson.dumps(table))
+        snap.kept[kind] = found
+        return found
 
     def each_document(self) -> Iterator[dict[str, Any]]:
         """Every record as a plain JSON document with its ``"id"``, oldest first, parsed one
@@ -649,32 +781,28 @@ class HistoryStore:
         :func:`paused_gc`). Trusted like :meth:`documents`."""
         with self._mutex:
             data = self._snapshot().data
-        body, loads = data.body, orjson.loads
+        body = data.body
         view = memoryview(body)
         with paused_gc():
             for start, end in data.spans():
-                try:
-                    cut = body.index(b'": ', start, end)
-                    doc = loads(view[cut + 3 : end])
-                    doc["id"] = int(body[start + 1 : cut])
-                except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-                    raise self._corrupt(f"has a record that is not JSON ({exc})") from None
-                yield doc
+                yield self._span_doc(body, view, start, end)
+
+    def _span_doc(self, body: bytes, view: memoryview, start: int, end: int) -> dict[str, Any]:
+        """The document (with its ``"id"``) of the record line at ``body[start:end]``
+        (``view``: a memoryview of ``body``, so nothing is copied)."""
+        try:
+            cut = body.index(b'": ', start, end)
+            doc = orjson.loads(view[cut + 3 : end])
+            doc["id"] = int(body[start + 1 : cut])
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            raise self._corrupt(f"has a record that is not JSON ({exc})") from None
+        return doc
 
     def _documents(self, lines: list[bytes]) -> list[dict[str, Any]]:
         """Record lines (oldest first) → documents with their ids, newest first."""
-        loads = orjson.loads
-        docs = []
-        try:
-            with paused_gc():
-                for line in reversed(lines):
-                    cut = line.index(b'": ')
-                    doc = loads(memoryview(line)[cut + 3 :])
-                    doc["id"] = int(line[1:cut])
-                    docs.append(doc)
-        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-            raise self._corrupt(f"has a record that is not JSON ({exc})") from None
-        return docs
+        with paused_gc():
+            return [self._span_doc(line, memoryview(line), 0, len(line))
+                    for line in reversed(lines)]
 
     def signature(self) -> tuple[int, ...] | None:
         """Changes whenever the file does (None: there is no file): a cheap ``os.stat``
@@ -742,6 +870,7 @@ class HistoryStore:
         updates, the result, and the body's checksum if it could compute it cheaply."""
         with self._mutex, self._locked():
             snap = self._snapshot(locked=True)
+            self._written = {}
             body, meta, result, checksum = change(snap)
             meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
                     **meta}
@@ -758,7 +887,10 @@ class HistoryStore:
                 sig: tuple[int, ...] | None = _sig(os.stat(self.path))
             except OSError:
                 sig = ()
-            self._snap = _Snapshot(sig, Canonical(meta, body))
+            # the lines just written are found without indexing (or joining) the new body
+            written = self._written if len(self._written) <= 64 else {}
+            self._written = {}
+            self._snap = _Snapshot(sig, Canonical(meta, body), written=written)
             self._notes.note(self._real(), sig, meta["crc32"])
             return result
 
@@ -778,6 +910,7 @@ class HistoryStore:
         except (TypeError, ValueError) as exc:
             raise StoreError(f"not saved to {self.path}: invalid assessment ({exc})") from None
         self._models[line] = model
+        self._written[doc_id] = line
         return line, model
 
     def add(self, a: Assessment) -> Assessment:
