@@ -156,6 +156,7 @@ def test_stats_and_the_review_screen_share_one_default_period(capsys, db_file: P
 
     assert REVIEW_PERIOD_DAYS == 30  # the seed's "review monthly"
     assert next(days for key, _, days in PERIODS if key == DEFAULT_PERIOD) == REVIEW_PERIOD_DAYS
+    assert PERIODS[0][0] == DEFAULT_PERIOD  # the screen's tabs start on their first
     store = HistoryStore(db_file)
     old = NOW - timedelta(days=REVIEW_PERIOD_DAYS + 10)
     store.add(assess(Draft(account="Old", scores=Scores(customer_impact=5)), now=old))

@@ -254,8 +254,10 @@ class ReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tabs(*(Tab(label, id=key) for key, label, _ in PERIODS), active=self.period,
-                   id="period")
+        # No `active=` here: Tabs checks it on its own mount, which a fast screen switch
+        # can run before its tabs are in (seen under load as "No Tab with id 'p30'").
+        # The first tab is the default period (a test checks it).
+        yield Tabs(*(Tab(label, id=key) for key, label, _ in PERIODS), id="period")
         with VerticalScroll(id="review-body"):
             yield Static("Reading the history…", id="review-summary")
             with Container(id="review-team") as team:
