@@ -52,12 +52,13 @@ async def settle(pilot, draft: Draft | None = None) -> None:
     for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.pause()
-    # Workers (the verdict measures the lines it reserves) and the preview's re-render after
-    # a short quiet: wait for both, however busy the machine.
+    # Workers (the verdict measures the lines it reserves), the preview's re-render and the
+    # suggested deadline after a short quiet: wait for all, however busy the machine.
     screen = app.screen
     for _ in range(3):  # settled twice in a row: nothing left to start another round
         await wait_for(pilot, lambda: not screen.query_one("VerdictPanel").measuring
-                       and screen.query_one("#preview").settled)
+                       and screen.query_one("#preview").settled
+                       and screen.query_one("#details").settled)
         await pilot.pause(0.1)
     await pilot.pause(0.2)
     await pilot.wait_for_scheduled_animations()

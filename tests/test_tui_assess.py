@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_helpers import asynctest
+from tui_helpers import asynctest, wait_for
 from triage_tui.domain.engine import add_business_days
 from triage_tui.domain.models import Draft, Rationale, Scores
 from triage_tui.domain.rubric import DEFAULT_DEADLINE_BUSINESS_DAYS, Decision, IssueType, Signal
@@ -292,6 +292,10 @@ async def test_by_when_is_suggested_not_filled_in(app: TriageApp) -> None:
             screen.query_one(f"#{dim}", Slider).value = 5
         await pilot.pause()
         assert by.value == "" and screen._draft.by is None
+        # Slider keys: the suggestion beside the field (often below the fold) follows once
+        # they rest; ctrl+b accepts the current one either way (below).
+        assert not screen.query_one("#details").settled
+        await wait_for(pilot, lambda: screen.query_one("#details").settled)
         assert f"suggested {TODAY.isoformat()}" in panel_text(screen, "by-hint")  # same day
         codes = [w.code.value for w in screen._evaluation.warnings]
         assert "no-deadline" in codes
@@ -845,3 +849,53 @@ async def test_panel_key_focuses_and_scrolls_the_side_panel(db_file: Path) -> No
             assert app.focused is slider
             footer = " ".join(str(k.render()) for k in screen.query("FooterKey"))
             assert "Panel" in footer and ("^l" in footer or "ctrl+l" in footer), footer
+
+
+@asynctest
+async def test_a_slider_key_moves_nothing_on_screen(app: TriageApp) -> None:
+    """A walk over every slider and value: after each key, every widget on screen keeps
+    its place and size (the verdict reserves the lines of its tallest texts, hints keep
+    their height), so nothing the CSM is reading jumps."""
+    import random
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await wait_for(pilot, lambda: not screen.query_one("VerdictPanel").measuring)
+        sliders = list(screen.query(Slider))
+        rng = random.Random(3)
+
+        def places() -> dict[object, object]:
+            return {w: w.region for w in screen.query("*")
+                    if w.display and w.region.overlaps(screen.region)}
+
+        before = places()
+        moved: list[str] = []
+        for _ in range(60):
+            slider = rng.choice(sliders)
+            if app.focused is not slider:
+                slider.focus()  # may scroll the form to it: not a key's doing
+                await pilot.wait_for_scheduled_animations()
+                await pilot.pause()
+                before = places()
+            await pilot.press(rng.choice("12345"))
+            await pilot.pause()
+            after = places()
+            moved += [f"{w!r}: {before[w]} → {r}" for w, r in after.items() if before.get(w) != r]
+            before = after
+        assert not moved, moved[:5]
+
+
+@asynctest
+async def test_ctrl_b_right_after_a_slider_key_accepts_the_new_suggestion(app: TriageApp) -> None:
+    """The hint beside "by when" follows slider keys once they rest; ctrl+b pressed
+    before that accepts the deadline of the decision on screen, not the hint's."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await wait_for(pilot, lambda: screen.query_one("#details").settled)
+        before = panel_text(screen, "by-hint")
+        screen.query_one("#customer_impact", Slider).focus()
+        await pilot.press(*"5", "tab", "5", "tab", "5", "tab", "5", "ctrl+b")
+        await pilot.pause()
+        assert screen._evaluation.decision is Decision.ESCALATE_IMMEDIATELY
+        assert screen._draft.by == TODAY  # the urgent deadline, not the one shown before
+        assert TODAY.isoformat() not in before

@@ -56,6 +56,7 @@ from ..widgets.deferred import Deferred
 from ..widgets.footer import SteadyFooter
 from ..widgets.previous import PreviousScores
 from ..widgets.slider import Slider
+from ..widgets.text import update_text
 from ..widgets.verdict import VerdictPanel
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _content(text: str, style: str = "") -> Content:
 
 def _say(static: Static, content: Content | str) -> None:
     """Show `content` in a message line, hidden (class -blank) while it is empty."""
-    static.update(content)
+    update_text(static, content)
     static.set_class(not content, "-blank")
 
 
@@ -173,7 +174,7 @@ class ValueHelper(Vertical):
         return dataclasses.replace(draft, arr=arr, strategic=strategic)
 
     def show_hint(self, hint: Content) -> None:
-        self._hint.update(hint)
+        update_text(self._hint, hint)
 
     def focus_field(self, name: str) -> None:
         self._arr.focus()
@@ -191,6 +192,8 @@ class DraftDetails(Vertical):
         self._shown_errors: dict[str, str] = {}
         self._loaded = -1
         self._suggested: date | None = None
+        self._suggest_timer: Timer | None = None
+        self._last: Draft | None = None  # the draft of the last verdict seen
 
     def compose(self) -> ComposeResult:
         from textual.widgets import Checkbox, OptionList, TextArea
@@ -265,15 +268,30 @@ class DraftDetails(Vertical):
         if verdict.loaded != self._loaded:
             self._loaded = verdict.loaded
             self.fill(verdict.draft)
-        self._show_suggestion(verdict)
+        # Once the sliders rest, as the brief preview: this field is usually below the
+        # fold, and a change off screen has Textual map the whole screen again, which a
+        # slider key would wait for. Any other change of the form shows it at once.
+        if self._suggest_timer is not None:
+            self._suggest_timer.stop()
+            self._suggest_timer = None
+        last, self._last = self._last, verdict.draft
+        if last is not None and dataclasses.replace(verdict.draft, scores=last.scores) == last:
+            self._suggest_timer = self.set_timer(PREVIEW_DELAY_SCORES, self._show_suggestion)
+        else:
+            self._show_suggestion()
 
-    def _show_suggestion(self, verdict: Verdict) -> None:
+    def _suggestion(self) -> date | None:
         """The deadline the decision suggests, offered (never filled in): until the CSM
         accepts it (ctrl+b) or types a date, the draft has no "by when" and the
         `no-deadline` warning stands, as in the CLI."""
-        suggested = verdict.evaluation.suggested_by
-        if verdict.draft.by is not None or "by" in self.errors or suggested is None:
-            suggested = None
+        verdict: Verdict | None = self.screen.verdict  # type: ignore[attr-defined]
+        if verdict is None or verdict.draft.by is not None or "by" in self.errors:
+            return None
+        return verdict.evaluation.suggested_by
+
+    def _show_suggestion(self) -> None:
+        self._suggest_timer = None
+        suggested = self._suggestion()
         if suggested == self._suggested:
             return
         self._suggested = suggested
@@ -307,12 +325,18 @@ class DraftDetails(Vertical):
         with self.prevent(Input.Changed):
             self._why[Dimension.ACCOUNT_VALUE].value = text
 
+    @property
+    def settled(self) -> bool:
+        """The suggested deadline shown is the current one (none is waiting)."""
+        return self._suggest_timer is None
+
     def accept_suggested_by(self) -> bool:
         """Put the suggested deadline in "by when" (the screen hears the change)."""
-        if self._suggested is None:
+        suggested = self._suggestion()  # the current one, shown yet or not
+        if suggested is None:
             return False
         by = self._inputs["by"]
-        by.value = self._suggested.isoformat()
+        by.value = suggested.isoformat()
         by.cursor_position = len(by.value)
         return True
 
@@ -374,7 +398,9 @@ class BriefPreview(Vertical):
     def on_mount(self) -> None:
         self._timer: Timer | None = None
         self._text: str | None = None
-        self._draft: Draft | None = None
+        verdict = self.screen.verdict  # type: ignore[attr-defined]
+        # The draft the first render shows: a slider key after it waits as long as any.
+        self._draft: Draft | None = verdict.draft if verdict is not None else None
         self.watch(self.screen, "verdict", self._schedule, init=False)
         self.call_later(self._show_brief)
 

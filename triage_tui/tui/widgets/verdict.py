@@ -4,12 +4,12 @@ Fed a draft and its evaluation with `show(draft, evaluation)` (the assess screen
 on every change of the form). The texts are built as Content (no markup is parsed, user
 text stays data).
 
-Stable layout: a slider key must not move anything. At each width, the decision, route
-and why texts reserve the lines of the tallest text any score could give them with the
+Stable layout: a slider key must not move anything. At each width, the decision, route,
+why and warnings texts reserve the lines of the tallest text any score could give them with the
 rest of the draft as it is (measured once per width in a worker thread: 625 evaluations
 of the pure engine), so a slider key is a repaint of the changed texts alone, never a new
-layout of the screen. Otherwise (the warnings, or a text the form's other fields made
-taller) a reservation only grows: a text taller than any before at this width asks for
+layout of the screen. Otherwise (a text the form's other fields made taller) a
+reservation only grows: a text taller than any before at this width asks for
 one new layout.
 """
 
@@ -109,7 +109,7 @@ class VerdictPanel(Vertical):
     # decision (label, summary, the manager-surprise line), route (team, when, by), why
     # and two what-ifs.
     RESERVED = {"total": 1, "decision": 3, "route": 3, "why": 3, "warnings": 1}
-    MEASURED = ("decision", "route", "why")  # reserved for any scores (see the module doc)
+    MEASURED = ("decision", "route", "why", "warnings")  # reserved for any scores (module doc)
 
     def __init__(self, settings: Any, today: Callable[[], date], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -139,10 +139,6 @@ class VerdictPanel(Vertical):
         """Show the verdict of `draft` (its evaluation `ev`)."""
         self._draft = draft
         self._band.total = ev.total
-        decision = self._texts["decision"]
-        decision_class = f"decision-{ev.decision.value}"
-        if not decision.has_class(decision_class):
-            decision.set_classes(decision_class)
         width = self._texts["why"].content_size.width
         if width and width != self._measured:  # laid out at a new width
             self._measured = width
@@ -176,6 +172,10 @@ class VerdictPanel(Vertical):
         if not width:  # not laid out yet: the first layout measures it
             text.update(content)
             return
+        if name in self.MEASURED and not self.measuring and width == self._measured:
+            # Measured for any scores with this draft at this width: it fits.
+            text.update(content, layout=False)
+            return
         lines = len(content.wrap(width))
         if lines <= self._reserved[name]:
             text.update(content, layout=False)
@@ -197,7 +197,7 @@ class VerdictPanel(Vertical):
 
     @work(thread=True, exclusive=True, group="verdict-measure")
     def _measure(self, draft: Draft, width: int) -> None:
-        """The tallest decision, route and why that any scores give with the rest of
+        """The tallest decision, route, why and warnings that any scores give with the rest of
         `draft`, at `width` (in a thread: the pure engine and text wrapping)."""
         today = self.today()
         tallest = dict.fromkeys(self.MEASURED, 0)
