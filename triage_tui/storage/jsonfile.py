@@ -23,10 +23,18 @@ The file is plain TinyDB JSON (``TinyDB(path).all()`` reads it), written by us i
 Every write goes through :func:`atomic_write`: a temp file in the same directory,
 ``fsync``, ``os.replace`` and an ``fsync`` of the directory. A kill at any instant leaves
 the old file or the new one; a failed write (full disk) leaves the old file untouched.
+
+A large file is not read into memory: its body is a :class:`FileView` (memory-mapped, so
+a command holds only the pages it reads: the last lines, a bisection's probes, the records
+of a period). A writer checksums it through the file in small pieces, and the unchanged
+bytes a save carries over are copied by the kernel (:class:`FileRange`, ``copy_file_range``)
+into the new temp file.
 """
 
 from __future__ import annotations
 
+import errno
+import mmap
 import os
 import tempfile
 import zlib
@@ -49,6 +57,144 @@ BODY_SUFFIX = b"}}\n"
 SEP = b",\n"
 _TAIL = b"\n" + BODY_SUFFIX
 EMPTY_BODY = BODY_PREFIX + BODY_SUFFIX
+MAP_AT = 1 << 20  # a file's body this large (bytes) is mapped (FileView), not read
+PIECE = 1 << 20  # what a checksum or a copy through the file holds at a time
+
+
+# ----------------------------------------------------------------------------- large files
+
+
+class FileView:
+    """The bytes of an open file from ``start`` on, memory-mapped: a read-only bytes-like
+    body with the few methods the layout code uses (positions relative to ``start``).
+    Only the pages read are held; :meth:`crc` and :class:`FileRange` go through the file
+    itself (``pread``, ``copy_file_range``), so a writer never maps the file in bulk.
+    The file is kept open (and its identity, ``sig``) while the view lives."""
+
+    def __init__(self, fd: int, start: int, sig: tuple[int, ...] | list[int]) -> None:
+        self._file = os.fdopen(os.dup(fd), "rb", buffering=0)
+        size = os.fstat(self._file.fileno()).st_size
+        self._mm = mmap.mmap(self._file.fileno(), size, access=mmap.ACCESS_READ)
+        self._start, self._len, self.sig = start, size - start, tuple(sig)
+
+    @property
+    def fd(self) -> int:
+        return self._file.fileno()
+
+    def __len__(self) -> int:
+        return self._len
+
+    def _span(self, start: int | None, end: int | None) -> tuple[int, int]:
+        size = self._len
+        start = 0 if start is None else (start + size if start < 0 else start)
+        end = size if end is None else (end + size if end < 0 else end)
+        return self._start + max(0, min(start, size)), self._start + max(0, min(end, size))
+
+    def find(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
+        found = self._mm.find(sub, *self._span(start, end))
+        return found - self._start if found >= 0 else -1
+
+    def rfind(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
+        found = self._mm.rfind(sub, *self._span(start, end))
+        return found - self._start if found >= 0 else -1
+
+    def index(self, sub: bytes, start: int | None = None, end: int | None = None) -> int:
+        found = self.find(sub, start, end)
+        if found < 0:
+            raise ValueError("subsection not found")
+        return found
+
+    def __getitem__(self, key: slice) -> bytes:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("FileView takes plain slices only")
+        start, end = self._span(key.start, key.stop)
+        return self._mm[start:end] if end > start else b""
+
+    def startswith(self, prefix: bytes, at: int = 0) -> bool:
+        return 0 <= at and self[at : at + len(prefix)] == prefix
+
+    def endswith(self, suffix: bytes) -> bool:
+        return self._len >= len(suffix) and self[self._len - len(suffix) :] == suffix
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (bytes, bytearray)):
+            return self._len == len(other) and self[:] == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def view(self) -> memoryview:
+        return memoryview(self._mm)[self._start :]
+
+    def crc(self, start: int, end: int, value: int = 0) -> int:
+        """The checksum of ``[start, end)`` read through the file, a piece at a time (the
+        pages are not mapped into this process)."""
+        fd, at, end = self.fd, self._start + start, self._start + end
+        while at < end:
+            piece = os.pread(fd, min(PIECE, end - at), at)
+            if not piece:
+                raise OSError(errno.EIO, "the file shrank while it was read")
+            value = zlib.crc32(piece, value)
+            at += len(piece)
+        return value
+
+
+class FileRange:
+    """``[start, end)`` of a :class:`FileView`, as a chunk of a file being written: copied
+    by the kernel (``copy_file_range``; read and written where that is not available), and
+    refused if the file it comes from changed meanwhile."""
+
+    def __init__(self, source: FileView, start: int, end: int) -> None:
+        self.source, self.start, self.end = source, start, max(start, end)
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def crc(self, value: int = 0) -> int:
+        return self.source.crc(self.start, self.end, value)
+
+    def copy_to(self, out: int) -> None:
+        src = self.source
+        at, left = src._start + self.start, len(self)
+        copy = getattr(os, "copy_file_range", None)
+        while left:
+            try:
+                if copy is None:
+                    raise OSError(errno.ENOSYS, "no copy_file_range")
+                done = copy(src.fd, out, left, at)
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP,
+                                     errno.ETXTBSY, errno.EBADF, errno.EPERM):
+                    raise
+                copy = None  # another file system, an older kernel: through this process
+                piece = os.pread(src.fd, min(PIECE, left), at)
+                done = len(piece)
+                _write_all(out, piece)
+            if not done:
+                raise OSError(errno.EIO, "the history file shrank while it was copied")
+            at, left = at + done, left - done
+        if tuple(identity(os.fstat(src.fd))) != src.sig:
+            raise OSError(errno.EAGAIN, "the history file changed while it was copied; try again")
+
+
+def identity(st: os.stat_result) -> list[int]:
+    """Device, inode, size, mtime_ns, ctime_ns: any write changes one of them."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _write_all(fd: int, chunk: bytes | memoryview) -> None:
+    view = memoryview(chunk)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_body(fd: int, start: int, size: int, sig: tuple[int, ...] | list[int]
+              ) -> bytes | FileView:
+    """The file open as ``fd`` (of ``size`` bytes, identity ``sig``) from ``start`` on: a
+    :class:`FileView` when large (see :data:`MAP_AT`), else its bytes in one allocation."""
+    if size - start >= max(MAP_AT, 1):
+        return FileView(fd, start, sig)
+    return read_exactly(fd, size - start, start)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -59,8 +205,8 @@ def temp_pattern(path: Path) -> str:
     return f".{path.name}.*.tmp"
 
 
-def atomic_write(path: Path, data: bytes | list[bytes | memoryview], *, durable: bool = True
-                 ) -> None:
+def atomic_write(path: Path, data: bytes | list[bytes | memoryview | FileRange], *,
+                 durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically; the new file is private (0600).
 
     ``durable``: fsync the file and the folder (the history; a cache can do without).
@@ -68,12 +214,16 @@ def atomic_write(path: Path, data: bytes | list[bytes | memoryview], *, durable:
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp: O_EXCL, mode 0600
+        try:  # mkstemp: O_EXCL, mode 0600
             for chunk in [data] if isinstance(data, bytes) else data:
-                handle.write(chunk)
-            handle.flush()
+                if isinstance(chunk, FileRange):
+                    chunk.copy_to(fd)
+                else:
+                    _write_all(fd, chunk)
             if durable:
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with suppress(OSError):
@@ -128,23 +278,34 @@ def line_doc(line: bytes) -> dict[str, Any]:
     return orjson.loads(line[line.index(b'": ') + 3 :])
 
 
-Chunks = list[Any]  # bytes | memoryview pieces of a body, so a splice copies nothing twice
+Body = Any  # bytes | FileView
+Chunks = list[Any]  # bytes | memoryview | FileRange pieces of a body: a splice copies nothing
 
 
-def _view(body: bytes) -> memoryview:
-    return memoryview(body)
+def view_of(body: Body) -> memoryview:
+    """A memoryview of the whole body (nothing copied, nothing read ahead)."""
+    return body.view() if isinstance(body, FileView) else memoryview(body)
+
+
+def _piece(body: Body, start: int, end: int) -> Any:
+    """``body[start:end]`` as a chunk to write, without copying it here."""
+    if isinstance(body, FileView):
+        return FileRange(body, start, end)
+    return memoryview(body)[start:end]
 
 
 def crc_of(chunks: Chunks, start: int = 0) -> int:
     value = start
     for chunk in chunks:
-        value = zlib.crc32(chunk, value)
+        value = chunk.crc(value) if isinstance(chunk, FileRange) else zlib.crc32(chunk, value)
     return value
 
 
-def body_crc(body: bytes) -> int:
+def body_crc(body: Body) -> int:
     """The checksum covers the body up to its closing '\\n}}\\n'."""
-    return zlib.crc32(_view(body)[: len(body) - len(_TAIL)])
+    if isinstance(body, FileView):
+        return body.crc(0, len(body) - len(_TAIL))
+    return zlib.crc32(memoryview(body)[: len(body) - len(_TAIL)])
 
 
 def encode_head(meta: dict[str, Any]) -> bytes:
@@ -172,19 +333,10 @@ def body_from_lines(lines: list[bytes]) -> Chunks:
 class Canonical:
     """The records of a file in our layout: meta plus the body, split into lines lazily."""
 
-    def __init__(self, meta: dict[str, Any], body: bytes | Chunks,
-                 lines: list[bytes] | None = None):
+    def __init__(self, meta: dict[str, Any], body: Body, lines: list[bytes] | None = None):
         self.meta = meta
-        self._body = None if isinstance(body, list) else body
-        self._chunks = body if isinstance(body, list) else None
+        self.body = body  # bytes, or a FileView of a large file
         self._lines = lines
-
-    @property
-    def body(self) -> bytes:
-        if self._body is None:
-            self._body = b"".join(self._chunks or [])
-            self._chunks = None
-        return self._body
 
     @property
     def checksum(self) -> int | None:
@@ -288,7 +440,7 @@ def decode_head(head: bytes) -> dict[str, Any] | None:
     return meta
 
 
-def decode_canonical(head: bytes, body: bytes, verify: bool = True) -> Canonical | None:
+def decode_canonical(head: bytes, body: Body, verify: bool = True) -> Canonical | None:
     """The file (its first line and the rest) if it is in our layout with a matching
     checksum, else None (take the slow path). ``verify=False``: the checksum in the first
     line is taken as it is (for a file known to be exactly as noted, see ``trust``)."""
@@ -304,11 +456,11 @@ def decode_canonical(head: bytes, body: bytes, verify: bool = True) -> Canonical
 # Each returns the new body as chunks ending with _TAIL.
 
 
-def body_append(body: bytes, lines: list[bytes], checksum: int | None = None
+def body_append(body: Body, lines: list[bytes], checksum: int | None = None
                 ) -> tuple[Chunks, int | None]:
     """Add record lines after the last one; with the old checksum, the new one is
     computed from the added bytes alone."""
-    covered = _view(body)[: len(body) - len(_TAIL)]
+    covered = _piece(body, 0, len(body) - len(_TAIL))
     if not lines:
         return [covered, _TAIL], checksum
     added = (b"\n" if body == EMPTY_BODY else SEP) + SEP.join(lines)
@@ -316,7 +468,7 @@ def body_append(body: bytes, lines: list[bytes], checksum: int | None = None
     return [covered, added, _TAIL], new_checksum
 
 
-def _find_line(body: bytes, doc_id: int) -> tuple[int, int] | None:
+def _find_line(body: Body, doc_id: int) -> tuple[int, int] | None:
     """(start, end) of the record line for ``doc_id`` (end excludes its separator)."""
     start = body.find(b'\n"%d": ' % doc_id)
     if start < 0:
@@ -328,30 +480,29 @@ def _find_line(body: bytes, doc_id: int) -> tuple[int, int] | None:
     return start, end
 
 
-def body_get(body: bytes, doc_id: int) -> bytes | None:
+def body_get(body: Body, doc_id: int) -> bytes | None:
     span = _find_line(body, doc_id)
     return body[span[0] : span[1]] if span else None
 
 
-def body_replace(body: bytes, doc_id: int, line: bytes) -> Chunks:
+def body_replace(body: Body, doc_id: int, line: bytes) -> Chunks:
     span = _find_line(body, doc_id)
     if span is None:
         raise KeyError(doc_id)
-    view = _view(body)
-    return [view[: span[0]], line, view[span[1] : len(body) - len(_TAIL)], _TAIL]
+    return [_piece(body, 0, span[0]), line, _piece(body, span[1], len(body) - len(_TAIL)),
+            _TAIL]
 
 
-def body_remove(body: bytes, doc_id: int) -> Chunks:
+def body_remove(body: Body, doc_id: int) -> Chunks:
     span = _find_line(body, doc_id)
     if span is None:
         raise KeyError(doc_id)
     start, end = span
-    view = _view(body)
     covered_end = len(body) - len(_TAIL)
     if body[end : end + len(SEP)] == SEP:  # not the last line: drop it and its separator
-        return [view[:start], view[end + len(SEP) : covered_end], _TAIL]
+        return [_piece(body, 0, start), _piece(body, end + len(SEP), covered_end), _TAIL]
     if start > len(BODY_PREFIX):  # the last of several: drop the separator before it
-        return [view[: start - len(SEP)], _TAIL]
+        return [_piece(body, 0, start - len(SEP)), _TAIL]
     return body_from_lines([])
 
 

@@ -86,8 +86,9 @@ from .jsonfile import (
     line_doc,
     line_id,
     record_line,
-    read_exactly,
+    read_body,
     remove_stale_temps,
+    view_of,
 )
 from .migrations import MigrationError, doc_version, migrate, with_markers
 from .trust import TrustNotes
@@ -357,10 +358,10 @@ class HistoryStore:
                 before = os.fstat(fd)
                 if not stat_mod.S_ISREG(before.st_mode):
                     raise StoreError(f"history file {self.path} is {_kind(before)}, not a regular file")
-                try:  # the rest in one exact allocation: a large file is never held twice
+                try:  # the rest in one exact allocation, or mapped (a large file, see read_body)
                     first = os.pread(fd, 4096, 0)
                     head = first[: first.find(b"\n") + 1]  # b"" if not our layout
-                    rest = read_exactly(fd, before.st_size - len(head), len(head))
+                    rest = read_body(fd, len(head), before.st_size, _sig(before))
                 except OSError as exc:
                     raise StoreError(
                         f"cannot read history file {self.path}: {exc.strerror or exc}"
@@ -433,7 +434,7 @@ class HistoryStore:
                 return _Snapshot(sig, canon, verified=verify)
         if not head and not rest:
             return _Snapshot(sig, _empty().data)  # an empty file is an empty TinyDB
-        canon, own = self._validate_file(head + rest)
+        canon, own = self._validate_file(head + rest[:])
         self._notes.note(real, sig, canon.meta["crc32"],
                          None if own else [encode_head(canon.meta), canon.body])
         return _Snapshot(sig, canon)
@@ -730,7 +731,7 @@ class HistoryStore:
         out: list[Any] = []
         used: dict[str, Any] = {}
         made = 0
-        view, blake2b = memoryview(body), hashlib.blake2b
+        view, blake2b = view_of(body), hashlib.blake2b
         with paused_gc():
             for start, end in [*reversed(spans), *reversed(older)]:
                 digest = blake2b(view[start:end], digest_size=16).hexdigest()
@@ -782,7 +783,7 @@ class HistoryStore:
         with self._mutex:
             data = self._snapshot().data
         body = data.body
-        view = memoryview(body)
+        view = view_of(body)
         with paused_gc():
             for start, end in data.spans():
                 yield self._span_doc(body, view, start, end)
@@ -883,16 +884,23 @@ class HistoryStore:
                     f"could not save to history file {self.path}: {exc.strerror or exc}; "
                     "the previous file is unchanged"
                 ) from None
-            try:
-                sig: tuple[int, ...] | None = _sig(os.stat(self.path))
-            except OSError:
-                sig = ()
-            # the lines just written are found without indexing (or joining) the new body
+            # the lines just written are found without indexing the new body
             written = self._written if len(self._written) <= 64 else {}
             self._written = {}
-            self._snap = _Snapshot(sig, Canonical(meta, body), written=written)
-            self._notes.note(self._real(), sig, meta["crc32"])
+            self._snap = self._reread(meta["crc32"], written)
+            self._notes.note(self._real(), self._snap and self._snap.sig, meta["crc32"])
             return result
+
+    def _reread(self, crc32: str, written: dict[int, bytes]) -> _Snapshot | None:
+        """The file just written (under the lock), as the next read would find it: its first
+        line and its body (mapped when large: nothing but the first line is read here)."""
+        with suppress(StoreError):
+            found = self._read_file()
+            canon = None if found is None else decode_canonical(found[1], found[2], verify=False)
+            if found is not None and canon is not None and canon.checksum is not None \
+                    and canon.meta.get("crc32") == crc32:
+                return _Snapshot(found[0], canon, written=written)
+        return None
 
     def _new_line(self, a: Assessment, doc_id: int, esc: Escalation | None = None
                   ) -> tuple[bytes, Assessment]:
