@@ -24,11 +24,12 @@ Every write goes through :func:`atomic_write`: a temp file in the same directory
 ``fsync``, ``os.replace`` and an ``fsync`` of the directory. A kill at any instant leaves
 the old file or the new one; a failed write (full disk) leaves the old file untouched.
 
-A large file is not read into memory: its body is a :class:`FileView` (memory-mapped, so
-a command holds only the pages it reads: the last lines, a bisection's probes, the records
-of a period). A writer checksums it through the file in small pieces, and the unchanged
-bytes a save carries over are copied by the kernel (:class:`FileRange`, ``copy_file_range``)
-into the new temp file.
+A large file is not read into memory: its body is a :class:`FileView`. Searches go through
+a memory map (a pass over the whole file lets go of what it passed), the record lines a
+command parses are read with ``pread``, so a command holds the few pages it reads: the
+last lines, a bisection's probes, the records of a period. A writer checksums it through
+the file in small pieces, and the unchanged bytes a save carries over are copied by the
+kernel (:class:`FileRange`, ``copy_file_range``) into the new temp file.
 """
 
 from __future__ import annotations
@@ -59,16 +60,18 @@ _TAIL = b"\n" + BODY_SUFFIX
 EMPTY_BODY = BODY_PREFIX + BODY_SUFFIX
 MAP_AT = 1 << 20  # a file's body this large (bytes) is mapped (FileView), not read
 PIECE = 1 << 20  # what a checksum or a copy through the file holds at a time
+RELEASE_EVERY = 4 << 20  # a pass over a FileView lets go of what it read in steps this large
 
 
 # ----------------------------------------------------------------------------- large files
 
 
 class FileView:
-    """The bytes of an open file from ``start`` on, memory-mapped: a read-only bytes-like
-    body with the few methods the layout code uses (positions relative to ``start``).
-    Only the pages read are held; :meth:`crc` and :class:`FileRange` go through the file
-    itself (``pread``, ``copy_file_range``), so a writer never maps the file in bulk.
+    """The bytes of an open file from ``start`` on: a read-only bytes-like body with the
+    few methods the layout code uses (positions relative to ``start``). ``find`` and
+    ``rfind`` search a memory map of it (only the pages searched are held, see
+    :meth:`release`); a slice, :meth:`crc` and :class:`FileRange` go through the file
+    itself (``pread``, ``copy_file_range``), so nothing maps the file in bulk.
     The file is kept open (and its identity, ``sig``) while the view lives."""
 
     def __init__(self, fd: int, start: int, sig: tuple[int, ...] | list[int]) -> None:
@@ -76,6 +79,7 @@ class FileView:
         size = os.fstat(self._file.fileno()).st_size
         self._mm = mmap.mmap(self._file.fileno(), size, access=mmap.ACCESS_READ)
         self._start, self._len, self.sig = start, size - start, tuple(sig)
+        self._held = 0  # where the pages a pass has read begin (see release)
 
     @property
     def fd(self) -> int:
@@ -105,10 +109,11 @@ class FileView:
         return found
 
     def __getitem__(self, key: slice) -> bytes:
+        """A copy, read through the file (``pread``): the pages are not mapped here."""
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("FileView takes plain slices only")
         start, end = self._span(key.start, key.stop)
-        return self._mm[start:end] if end > start else b""
+        return read_exactly(self.fd, end - start, start) if end > start else b""
 
     def startswith(self, prefix: bytes, at: int = 0) -> bool:
         return 0 <= at and self[at : at + len(prefix)] == prefix
@@ -123,8 +128,16 @@ class FileView:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def view(self) -> memoryview:
-        return memoryview(self._mm)[self._start :]
+    def release(self, upto: int) -> None:
+        """A pass over the file has read it up to ``upto``: let go of the pages behind it
+        (they stay in the page cache; read again, they come back), so a pass over a large
+        file holds a few MB of it, not all of it."""
+        end = (self._start + upto) // mmap.PAGESIZE * mmap.PAGESIZE
+        if end < self._held:  # a new pass
+            self._held = 0
+        if end - self._held >= RELEASE_EVERY and hasattr(self._mm, "madvise"):
+            self._mm.madvise(mmap.MADV_DONTNEED, self._held, end - self._held)
+            self._held = end
 
     def crc(self, start: int, end: int, value: int = 0) -> int:
         """The checksum of ``[start, end)`` read through the file, a piece at a time (the
@@ -282,11 +295,6 @@ Body = Any  # bytes | FileView
 Chunks = list[Any]  # bytes | memoryview | FileRange pieces of a body: a splice copies nothing
 
 
-def view_of(body: Body) -> memoryview:
-    """A memoryview of the whole body (nothing copied, nothing read ahead)."""
-    return body.view() if isinstance(body, FileView) else memoryview(body)
-
-
 def _piece(body: Body, start: int, end: int) -> Any:
     """``body[start:end]`` as a chunk to write, without copying it here."""
     if isinstance(body, FileView):
@@ -355,6 +363,7 @@ class Canonical:
         """(start, end) of every record line in :attr:`body`, oldest first, nothing copied
         (``start``: from the line starting there, see :meth:`line_at`)."""
         body = self.body
+        release = body.release if isinstance(body, FileView) else None
         start, end = len(BODY_PREFIX) if start is None else start, len(body) - len(_TAIL)
         while start < end:
             newline = body.find(b"\n", start, end)
@@ -363,6 +372,8 @@ class Canonical:
                 return
             yield start, newline - 1  # before the "," of the separator
             start = newline + 1
+            if release is not None:
+                release(start)
 
     def line_at(self, offset: int) -> tuple[int, int]:
         """(start, end) of the record line holding the byte at ``offset`` (which must lie
@@ -388,17 +399,29 @@ class Canonical:
 
     def spans_with(self, needle: bytes, without: bytes | None = None) -> list[tuple[int, int]]:
         """The spans (see :meth:`spans`) of the record lines holding ``needle`` and not
-        ``without``, oldest first: one search through the body."""
+        ``without``, oldest first: one search through the body (a mapped one a few MB at
+        a time, letting go of what it passed)."""
         body, found = self.body, []
         floor, end = len(BODY_PREFIX), len(body) - len(_TAIL)
-        at = body.find(needle, floor, end)
-        while at >= 0:
-            start = body.rfind(b"\n", floor - 1, at) + 1
-            stop = body.find(b"\n", at, end)
-            stop = end if stop < 0 else stop - 1
-            if without is None or body.find(without, start, stop) < 0:
-                found.append((start, stop))
-            at = body.find(needle, stop, end)
+        mapped = isinstance(body, FileView)
+        step = RELEASE_EVERY if mapped else max(end, 1)
+        at = floor
+        while at < end:
+            window = min(end, at + step)
+            hit = body.find(needle, at, window)
+            if hit < 0:
+                if window == end:
+                    break
+                at = window - len(needle) + 1  # a needle across the window's edge
+            else:
+                start = body.rfind(b"\n", floor - 1, hit) + 1
+                stop = body.find(b"\n", hit, end)
+                stop = end if stop < 0 else stop - 1
+                if without is None or body.find(without, start, stop) < 0:
+                    found.append((start, stop))
+                at = stop + 1
+            if mapped:
+                body.release(at)
         return found
 
     def tail(self, n: int) -> list[bytes]:

@@ -88,7 +88,6 @@ from .jsonfile import (
     record_line,
     read_body,
     remove_stale_temps,
-    view_of,
 )
 from .migrations import MigrationError, doc_version, migrate, with_markers
 from .trust import TrustNotes
@@ -731,13 +730,14 @@ class HistoryStore:
         out: list[Any] = []
         used: dict[str, Any] = {}
         made = 0
-        view, blake2b = view_of(body), hashlib.blake2b
+        blake2b = hashlib.blake2b
         with paused_gc():
             for start, end in [*reversed(spans), *reversed(older)]:
-                digest = blake2b(view[start:end], digest_size=16).hexdigest()
+                line = body[start:end]
+                digest = blake2b(line, digest_size=16).hexdigest()
                 value = values.get(digest, _MISSING)
                 if value is _MISSING:
-                    value = derive(self._span_doc(body, view, start, end))
+                    value = derive(self._doc(line))
                     made += 1
                 used[digest] = value
                 out.append(value)
@@ -783,18 +783,16 @@ class HistoryStore:
         with self._mutex:
             data = self._snapshot().data
         body = data.body
-        view = view_of(body)
         with paused_gc():
             for start, end in data.spans():
-                yield self._span_doc(body, view, start, end)
+                yield self._doc(body[start:end])
 
-    def _span_doc(self, body: bytes, view: memoryview, start: int, end: int) -> dict[str, Any]:
-        """The document (with its ``"id"``) of the record line at ``body[start:end]``
-        (``view``: a memoryview of ``body``, so nothing is copied)."""
+    def _doc(self, line: bytes) -> dict[str, Any]:
+        """The document (with its ``"id"``) of a record line."""
         try:
-            cut = body.index(b'": ', start, end)
-            doc = orjson.loads(view[cut + 3 : end])
-            doc["id"] = int(body[start + 1 : cut])
+            cut = line.index(b'": ')
+            doc = orjson.loads(memoryview(line)[cut + 3 :])
+            doc["id"] = int(line[1:cut])
         except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
             raise self._corrupt(f"has a record that is not JSON ({exc})") from None
         return doc
@@ -802,8 +800,7 @@ class HistoryStore:
     def _documents(self, lines: list[bytes]) -> list[dict[str, Any]]:
         """Record lines (oldest first) → documents with their ids, newest first."""
         with paused_gc():
-            return [self._span_doc(line, memoryview(line), 0, len(line))
-                    for line in reversed(lines)]
+            return [self._doc(line) for line in reversed(lines)]
 
     def signature(self) -> tuple[int, ...] | None:
         """Changes whenever the file does (None: there is no file): a cheap ``os.stat``
