@@ -407,12 +407,12 @@ class Canonical:
         step = RELEASE_EVERY if mapped else max(end, 1)
         at = floor
         while at < end:
-            window = min(end, at + step)
-            hit = body.find(needle, at, window)
+            window = min(end, at + step)  # a needle starting in it may end past it
+            hit = body.find(needle, at, min(end, window + len(needle) - 1))
             if hit < 0:
                 if window == end:
                     break
-                at = window - len(needle) + 1  # a needle across the window's edge
+                at = window
             else:
                 start = body.rfind(b"\n", floor - 1, hit) + 1
                 stop = body.find(b"\n", hit, end)
