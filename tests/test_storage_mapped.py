@@ -22,6 +22,7 @@ from triage_tui.domain.escalation import note_event
 from triage_tui.domain.models import Assessment, Draft, Scores
 from triage_tui.storage import HistoryStore, StoreError
 from triage_tui.storage import jsonfile
+from triage_tui.storage import store as store_module
 from triage_tui.storage.jsonfile import Canonical, FileRange, FileView
 
 # The store's file guarantees, run here again with every history mapped (see `mapped`):
@@ -246,3 +247,36 @@ def test_a_pass_over_a_mapped_history_lets_go_of_what_it_read(
     released.clear()
     reader._pending_lines()
     assert released and released[-1][1] >= size - 2 * PAGE - 4000
+
+
+def test_a_writer_checks_the_checksum_while_the_new_file_syncs(
+    store: HistoryStore, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A writer that trusted the file on its note checks the checksum while its new file is
+    synced (in another thread); a failed sync there fails the save as it would anywhere."""
+    store.add_many([make(f"A{i}", NOW - timedelta(hours=i)) for i in range(5)])
+    before = store.path.read_bytes()
+    order: list[str] = []
+    real_crc, real_fsync = store_module.body_crc, jsonfile.os.fsync
+
+    def crc(body: object) -> int:
+        order.append("crc")
+        return real_crc(body)
+
+    def full_disk(fd: int) -> None:
+        order.append("fsync")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "body_crc", crc)
+    monkeypatch.setattr(jsonfile.os, "fsync", full_disk)
+    with pytest.raises(StoreError, match="No space left") as info:
+        HistoryStore(store.path).add(make("New", NOW + timedelta(hours=1)))
+    assert "unchanged" in str(info.value)
+    assert sorted(order) == ["crc", "fsync"]  # both, whichever came first
+    assert store.path.read_bytes() == before
+    assert list(store.path.parent.glob(jsonfile.temp_pattern(store.path))) == []
+    monkeypatch.setattr(jsonfile.os, "fsync", real_fsync)
+    order.clear()
+    HistoryStore(store.path).add(make("New", NOW + timedelta(hours=1)))
+    assert order == ["crc"]
+    assert [a.account for a in HistoryStore(store.path).query(limit=1)] == ["New"]

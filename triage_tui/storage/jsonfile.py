@@ -38,10 +38,11 @@ import errno
 import mmap
 import os
 import tempfile
+import threading
 import zlib
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 from tinydb.storages import Storage
@@ -218,11 +219,17 @@ def temp_pattern(path: Path) -> str:
     return f".{path.name}.*.tmp"
 
 
+class NotAsNoted(Exception):
+    """The ``check`` of :func:`atomic_write` failed: nothing was written."""
+
+
 def atomic_write(path: Path, data: bytes | list[bytes | memoryview | FileRange], *,
-                 durable: bool = True) -> None:
+                 durable: bool = True, check: Callable[[], bool] | None = None) -> None:
     """Replace ``path`` with ``data`` atomically; the new file is private (0600).
 
     ``durable``: fsync the file and the folder (the history; a cache can do without).
+    ``check``: called while the new file is synced (the disk and the processor at once);
+    if it returns False, :class:`NotAsNoted` and the previous file is left as it was.
     Raises OSError (ENOSPC, EFBIG, EACCES, …) with the previous file left as it was.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -233,7 +240,9 @@ def atomic_write(path: Path, data: bytes | list[bytes | memoryview | FileRange],
                     chunk.copy_to(fd)
                 else:
                     _write_all(fd, chunk)
-            if durable:
+            if check is not None and not _synced_while(fd if durable else None, check):
+                raise NotAsNoted(str(path))
+            if durable and check is None:
                 os.fsync(fd)
         finally:
             os.close(fd)
@@ -244,6 +253,29 @@ def atomic_write(path: Path, data: bytes | list[bytes | memoryview | FileRange],
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+def _synced_while(fd: int | None, check: Callable[[], bool]) -> bool:
+    """``check()``, while ``fd`` (if any) is fsynced in another thread."""
+    if fd is None:
+        return check()
+    failed: list[BaseException] = []
+
+    def sync() -> None:
+        try:
+            os.fsync(fd)
+        except BaseException as exc:  # re-raised below, in the writer's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=sync, name="fsync")
+    thread.start()
+    try:
+        ok = check()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
+    return ok
 
 
 def read_exactly(fd: int, size: int, offset: int) -> bytes:
@@ -559,9 +591,10 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         self.write_bytes(orjson.dumps(data))
 
-    def write_bytes(self, data: bytes | list[bytes | memoryview]) -> None:
+    def write_bytes(self, data: bytes | list[Any], check: Callable[[], bool] | None = None
+                    ) -> None:
         """Write atomically. A symlinked file is followed: its target is replaced (the temp
         file next to it), never the link, so the data is never split in two."""
         target = Path(os.path.realpath(self.path))
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write(target, data)
+        atomic_write(target, data, check=check)

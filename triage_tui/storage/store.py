@@ -65,6 +65,7 @@ from ..errors import TriageError
 from .jsonfile import (
     APP,
     EMPTY_BODY,
+    NotAsNoted,
     META_TABLE,
     RECORDS_TABLE,
     BODY_PREFIX,
@@ -372,7 +373,8 @@ class HistoryStore:
     def _snapshot(self, *, fresh: bool = False, locked: bool = False) -> _Snapshot:
         """The records as on disk now, re-read only if the file changed.
 
-        ``locked`` (writers): also compare the checksum in the file's first line.
+        ``locked`` (writers): also compare the checksum in the file's first line (the body's
+        checksum, when not verified yet, is checked by the write: see :meth:`_write`).
         ``fresh``: read and validate the whole file, whatever was noted about it."""
         snap = self._snap
         if snap is not None and not fresh:
@@ -380,11 +382,9 @@ class HistoryStore:
             current = None if st is None else _sig(st)
             if current == snap.sig and (
                 not locked or current is None or self._head_crc() == snap.data.meta.get("crc32")
-            ) and (not locked or snap.verified or snap.data.meta.get("crc32")
-                   == f"{body_crc(snap.data.body):08x}"):  # a writer checks what it carries on
-                snap.verified |= locked
+            ):
                 return snap
-        snap = self._load(trust_notes=not fresh, verify=locked)
+        snap = self._load(trust_notes=not fresh, verify=fresh)
         if len(self._models) > 2 * snap.count + 64:
             self._models.clear()
         if len(self._escalations) > 2 * snap.count + 64:
@@ -868,19 +868,31 @@ class HistoryStore:
         updates, the result, and the body's checksum if it could compute it cheaply."""
         with self._mutex, self._locked():
             snap = self._snapshot(locked=True)
-            self._written = {}
-            body, meta, result, checksum = change(snap)
-            meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
-                    **meta}
-            meta, chunks = encode(body, meta, checksum)
             remove_stale_temps(self._real())
-            try:
-                AtomicJSONStorage(self.path).write_bytes(chunks)
-            except OSError as exc:
-                raise StoreError(
-                    f"could not save to history file {self.path}: {exc.strerror or exc}; "
-                    "the previous file is unchanged"
-                ) from None
+            while True:
+                self._written = {}
+                body, meta, result, checksum = change(snap)
+                meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
+                        **meta}
+                meta, chunks = encode(body, meta, checksum)
+
+                def carried(snap: _Snapshot = snap) -> bool:
+                    """What the file carries on is what its checksum says (checked while the
+                    new file is made durable); else it is validated in full, and changed."""
+                    return snap.data.meta.get("crc32") == f"{body_crc(snap.data.body):08x}"
+
+                try:
+                    AtomicJSONStorage(self.path).write_bytes(
+                        chunks, check=None if snap.verified else carried)
+                except NotAsNoted:
+                    snap = self._snapshot(fresh=True)
+                    continue
+                except OSError as exc:
+                    raise StoreError(
+                        f"could not save to history file {self.path}: {exc.strerror or exc}; "
+                        "the previous file is unchanged"
+                    ) from None
+                break
             # the lines just written are found without indexing the new body
             written = self._written if len(self._written) <= 64 else {}
             self._written = {}
