@@ -73,7 +73,10 @@ class FileView:
     ``rfind`` search a memory map of it (only the pages searched are held, see
     :meth:`release`); a slice, :meth:`crc` and :class:`FileRange` go through the file
     itself (``pread``, ``copy_file_range``), so nothing maps the file in bulk.
-    The file is kept open (and its identity, ``sig``) while the view lives."""
+    The file is kept open (and its identity, ``sig``) while the view lives. Our writers
+    never change a file in place (they rename a new one over it) and a changed file is
+    read afresh before the old map is searched again; a program that truncated the
+    history in place during a search would fault the process (SIGBUS), not corrupt it."""
 
     def __init__(self, fd: int, start: int, sig: tuple[int, ...] | list[int]) -> None:
         self._file = os.fdopen(os.dup(fd), "rb", buffering=0)
@@ -91,6 +94,8 @@ class FileView:
 
     def _span(self, start: int | None, end: int | None) -> tuple[int, int]:
         size = self._len
+        if start is not None and end is not None and 0 <= start and 0 <= end:  # the usual
+            return self._start + min(start, size), self._start + min(end, size)
         start = 0 if start is None else (start + size if start < 0 else start)
         end = size if end is None else (end + size if end < 0 else end)
         return self._start + max(0, min(start, size)), self._start + max(0, min(end, size))
@@ -395,8 +400,9 @@ class Canonical:
         """(start, end) of every record line in :attr:`body`, oldest first, nothing copied
         (``start``: from the line starting there, see :meth:`line_at`)."""
         body = self.body
-        release = body.release if isinstance(body, FileView) else None
+        mapped = isinstance(body, FileView)
         start, end = len(BODY_PREFIX) if start is None else start, len(body) - len(_TAIL)
+        passed = start
         while start < end:
             newline = body.find(b"\n", start, end)
             if newline < 0:
@@ -404,8 +410,9 @@ class Canonical:
                 return
             yield start, newline - 1  # before the "," of the separator
             start = newline + 1
-            if release is not None:
-                release(start)
+            if mapped and start - passed >= RELEASE_EVERY:
+                body.release(start)
+                passed = start
 
     def line_at(self, offset: int) -> tuple[int, int]:
         """(start, end) of the record line holding the byte at ``offset`` (which must lie
