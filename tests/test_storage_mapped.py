@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from triage_tui.domain.engine import assess
+from triage_tui.domain import escalation as E
 from triage_tui.domain.escalation import note_event
 from triage_tui.domain.models import Assessment, Draft, Scores
 from triage_tui.storage import HistoryStore, StoreError
@@ -27,6 +28,7 @@ from triage_tui.storage.jsonfile import Canonical, FileRange, FileView
 
 # The store's file guarantees, run here again with every history mapped (see `mapped`):
 # pytest collects these imported tests in this module, under its autouse fixture.
+from tests.test_review_cache import random_history
 from tests.test_storage import (  # noqa: F401
     test_a_failed_write_leaves_the_previous_file_and_says_so,
     test_corrupt_or_foreign_files_are_never_written,
@@ -280,3 +282,40 @@ def test_a_writer_checks_the_checksum_while_the_new_file_syncs(
     HistoryStore(store.path).add(make("New", NOW + timedelta(hours=1)))
     assert order == ["crc"]
     assert [a.account for a in HistoryStore(store.path).query(limit=1)] == ["New"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), count=st.integers(0, 30))
+def test_followups_from_what_was_kept_are_what_a_full_pass_finds(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, count: int,
+) -> None:
+    """``followups`` takes the pending check-ins from what was kept for the file's identity;
+    after every change (appends, changed timelines, older records) it lists what a pass over
+    every validated record lists, in the writing process and in a new one."""
+    tmp = tmp_path_factory.mktemp("followups")
+    notes = tmp / "notes"
+    writer = HistoryStore(tmp / "history.json", notes=notes)
+    items, timelines = random_history(seed, count)
+    if items:
+        writer.add_many(items, timelines)
+    rng = random.Random(seed)
+    for step in range(4):
+        for store in (writer, HistoryStore(writer.path, notes=notes),
+                      HistoryStore(writer.path, notes=notes)):  # cold, then kept
+            expected = sorted((a for a in store.all() if a.resolved_at is not None
+                               and a.checkin_done_at is None and a.decision.escalates),
+                              key=lambda a: (a.checkin_due_at, a.id or 0))
+            assert store.followups() == expected
+            assert [d["id"] for d in store.followup_documents()] == sorted(
+                (a.id for a in expected), key=lambda i: [a.id for a in store.all()].index(i))
+        at = NOW + timedelta(minutes=step)
+        ids = [a.id for a in writer.all()]
+        if ids and step % 2:
+            for event in (E.resolve_event(at, 3), E.checkin_event(at), E.ack_event(at)):
+                try:
+                    writer.append(rng.choice(ids), event)
+                except E.EscalationError:
+                    pass
+        more, more_timelines = random_history(seed + step + 1, 2)
+        if more:
+            writer.add_many(more, more_timelines)

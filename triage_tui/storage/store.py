@@ -687,9 +687,12 @@ class HistoryStore:
         return self._documents(lines)
 
     def _pending_lines(self) -> list[bytes]:
-        """The lines of pending follow-ups (see :meth:`_pending_spans`)."""
-        data = self._snapshot().data
-        return [data.body[start:end] for start, end in self._pending_spans(data)]
+        """The lines of pending follow-ups (see :meth:`_pending_spans`), found once per
+        file identity (see :meth:`_kept_spans`)."""
+        snap = self._snapshot()
+        body = snap.data.body
+        return [body[start:end] for start, end in
+                self._kept_spans(snap, "pending", lambda: self._pending_spans(snap.data))]
 
     def _pending_spans(self, data: Canonical) -> list[tuple[int, int]]:
         """The spans of the pending follow-ups: a byte test, then each candidate parsed (and
