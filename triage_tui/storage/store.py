@@ -65,6 +65,7 @@ from ..errors import TriageError
 from .jsonfile import (
     APP,
     EMPTY_BODY,
+    NotAsNoted,
     META_TABLE,
     RECORDS_TABLE,
     BODY_PREFIX,
@@ -86,7 +87,7 @@ from .jsonfile import (
     line_doc,
     line_id,
     record_line,
-    read_exactly,
+    read_body,
     remove_stale_temps,
 )
 from .migrations import MigrationError, doc_version, migrate, with_markers
@@ -357,10 +358,10 @@ class HistoryStore:
                 before = os.fstat(fd)
                 if not stat_mod.S_ISREG(before.st_mode):
                     raise StoreError(f"history file {self.path} is {_kind(before)}, not a regular file")
-                try:  # the rest in one exact allocation: a large file is never held twice
+                try:  # the rest in one exact allocation, or mapped (a large file, see read_body)
                     first = os.pread(fd, 4096, 0)
                     head = first[: first.find(b"\n") + 1]  # b"" if not our layout
-                    rest = read_exactly(fd, before.st_size - len(head), len(head))
+                    rest = read_body(fd, len(head), before.st_size, _sig(before))
                 except OSError as exc:
                     raise StoreError(
                         f"cannot read history file {self.path}: {exc.strerror or exc}"
@@ -372,7 +373,8 @@ class HistoryStore:
     def _snapshot(self, *, fresh: bool = False, locked: bool = False) -> _Snapshot:
         """The records as on disk now, re-read only if the file changed.
 
-        ``locked`` (writers): also compare the checksum in the file's first line.
+        ``locked`` (writers): also compare the checksum in the file's first line (the body's
+        checksum, when not verified yet, is checked by the write: see :meth:`_write`).
         ``fresh``: read and validate the whole file, whatever was noted about it."""
         snap = self._snap
         if snap is not None and not fresh:
@@ -380,11 +382,9 @@ class HistoryStore:
             current = None if st is None else _sig(st)
             if current == snap.sig and (
                 not locked or current is None or self._head_crc() == snap.data.meta.get("crc32")
-            ) and (not locked or snap.verified or snap.data.meta.get("crc32")
-                   == f"{body_crc(snap.data.body):08x}"):  # a writer checks what it carries on
-                snap.verified |= locked
+            ):
                 return snap
-        snap = self._load(trust_notes=not fresh, verify=locked)
+        snap = self._load(trust_notes=not fresh, verify=fresh)
         if len(self._models) > 2 * snap.count + 64:
             self._models.clear()
         if len(self._escalations) > 2 * snap.count + 64:
@@ -433,7 +433,7 @@ class HistoryStore:
                 return _Snapshot(sig, canon, verified=verify)
         if not head and not rest:
             return _Snapshot(sig, _empty().data)  # an empty file is an empty TinyDB
-        canon, own = self._validate_file(head + rest)
+        canon, own = self._validate_file(head + rest[:])
         self._notes.note(real, sig, canon.meta["crc32"],
                          None if own else [encode_head(canon.meta), canon.body])
         return _Snapshot(sig, canon)
@@ -687,9 +687,12 @@ class HistoryStore:
         return self._documents(lines)
 
     def _pending_lines(self) -> list[bytes]:
-        """The lines of pending follow-ups (see :meth:`_pending_spans`)."""
-        data = self._snapshot().data
-        return [data.body[start:end] for start, end in self._pending_spans(data)]
+        """The lines of pending follow-ups (see :meth:`_pending_spans`), found once per
+        file identity (see :meth:`_kept_spans`)."""
+        snap = self._snapshot()
+        body = snap.data.body
+        return [body[start:end] for start, end in
+                self._kept_spans(snap, "pending", lambda: self._pending_spans(snap.data))]
 
     def _pending_spans(self, data: Canonical) -> list[tuple[int, int]]:
         """The spans of the pending follow-ups: a byte test, then each candidate parsed (and
@@ -730,13 +733,14 @@ class HistoryStore:
         out: list[Any] = []
         used: dict[str, Any] = {}
         made = 0
-        view, blake2b = memoryview(body), hashlib.blake2b
+        blake2b = hashlib.blake2b
         with paused_gc():
             for start, end in [*reversed(spans), *reversed(older)]:
-                digest = blake2b(view[start:end], digest_size=16).hexdigest()
+                line = body[start:end]
+                digest = blake2b(line, digest_size=16).hexdigest()
                 value = values.get(digest, _MISSING)
                 if value is _MISSING:
-                    value = derive(self._span_doc(body, view, start, end))
+                    value = derive(self._doc(line))
                     made += 1
                 used[digest] = value
                 out.append(value)
@@ -782,18 +786,16 @@ class HistoryStore:
         with self._mutex:
             data = self._snapshot().data
         body = data.body
-        view = memoryview(body)
         with paused_gc():
             for start, end in data.spans():
-                yield self._span_doc(body, view, start, end)
+                yield self._doc(body[start:end])
 
-    def _span_doc(self, body: bytes, view: memoryview, start: int, end: int) -> dict[str, Any]:
-        """The document (with its ``"id"``) of the record line at ``body[start:end]``
-        (``view``: a memoryview of ``body``, so nothing is copied)."""
+    def _doc(self, line: bytes) -> dict[str, Any]:
+        """The document (with its ``"id"``) of a record line."""
         try:
-            cut = body.index(b'": ', start, end)
-            doc = orjson.loads(view[cut + 3 : end])
-            doc["id"] = int(body[start + 1 : cut])
+            cut = line.index(b'": ')
+            doc = orjson.loads(memoryview(line)[cut + 3 :])
+            doc["id"] = int(line[1:cut])
         except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
             raise self._corrupt(f"has a record that is not JSON ({exc})") from None
         return doc
@@ -801,8 +803,7 @@ class HistoryStore:
     def _documents(self, lines: list[bytes]) -> list[dict[str, Any]]:
         """Record lines (oldest first) → documents with their ids, newest first."""
         with paused_gc():
-            return [self._span_doc(line, memoryview(line), 0, len(line))
-                    for line in reversed(lines)]
+            return [self._doc(line) for line in reversed(lines)]
 
     def signature(self) -> tuple[int, ...] | None:
         """Changes whenever the file does (None: there is no file): a cheap ``os.stat``
@@ -870,29 +871,48 @@ class HistoryStore:
         updates, the result, and the body's checksum if it could compute it cheaply."""
         with self._mutex, self._locked():
             snap = self._snapshot(locked=True)
-            self._written = {}
-            body, meta, result, checksum = change(snap)
-            meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
-                    **meta}
-            meta, chunks = encode(body, meta, checksum)
             remove_stale_temps(self._real())
-            try:
-                AtomicJSONStorage(self.path).write_bytes(chunks)
-            except OSError as exc:
-                raise StoreError(
-                    f"could not save to history file {self.path}: {exc.strerror or exc}; "
-                    "the previous file is unchanged"
-                ) from None
-            try:
-                sig: tuple[int, ...] | None = _sig(os.stat(self.path))
-            except OSError:
-                sig = ()
-            # the lines just written are found without indexing (or joining) the new body
+            while True:
+                self._written = {}
+                body, meta, result, checksum = change(snap)
+                meta = {"schema": SCHEMA_VERSION, "next_id": snap.next_id, "count": snap.count,
+                        **meta}
+                meta, chunks = encode(body, meta, checksum)
+
+                def carried(snap: _Snapshot = snap) -> bool:
+                    """What the file carries on is what its checksum says (checked while the
+                    new file is made durable); else it is validated in full, and changed."""
+                    return snap.data.meta.get("crc32") == f"{body_crc(snap.data.body):08x}"
+
+                try:
+                    AtomicJSONStorage(self.path).write_bytes(
+                        chunks, check=None if snap.verified else carried)
+                except NotAsNoted:
+                    snap = self._snapshot(fresh=True)
+                    continue
+                except OSError as exc:
+                    raise StoreError(
+                        f"could not save to history file {self.path}: {exc.strerror or exc}; "
+                        "the previous file is unchanged"
+                    ) from None
+                break
+            # the lines just written are found without indexing the new body
             written = self._written if len(self._written) <= 64 else {}
             self._written = {}
-            self._snap = _Snapshot(sig, Canonical(meta, body), written=written)
-            self._notes.note(self._real(), sig, meta["crc32"])
+            self._snap = self._reread(meta["crc32"], written)
+            self._notes.note(self._real(), self._snap and self._snap.sig, meta["crc32"])
             return result
+
+    def _reread(self, crc32: str, written: dict[int, bytes]) -> _Snapshot | None:
+        """The file just written (under the lock), as the next read would find it: its first
+        line and its body (mapped when large: nothing but the first line is read here)."""
+        with suppress(StoreError):
+            found = self._read_file()
+            canon = None if found is None else decode_canonical(found[1], found[2], verify=False)
+            if found is not None and canon is not None and canon.checksum is not None \
+                    and canon.meta.get("crc32") == crc32:
+                return _Snapshot(found[0], canon, written=written)
+        return None
 
     def _new_line(self, a: Assessment, doc_id: int, esc: Escalation | None = None
                   ) -> tuple[bytes, Assessment]:

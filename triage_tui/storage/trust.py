@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import orjson
 
-from .jsonfile import Chunks, atomic_write, read_exactly
+from .jsonfile import Body, Chunks, atomic_write, identity as _identity, read_body, read_exactly
 
 
 class TrustNotes:
@@ -49,11 +49,11 @@ class TrustNotes:
     def _note(self, real: Path) -> Path:
         return self.directory / (hashlib.sha256(os.fsencode(real)).hexdigest()[:32] + ".note")
 
-    def _read(self, note: Path, valid: Callable[[dict[str, Any]], bool]
-              ) -> tuple[dict[str, Any], bytes, bytes, list[int]] | None:
+    def _read(self, note: Path, valid: Callable[[dict[str, Any]], bool], mapped: bool = False
+              ) -> tuple[dict[str, Any], bytes, Body, list[int]] | None:
         """(header, its next line, the rest, the note's own identity) of a note that is a
         private regular file of this user and whose header (its first line) ``valid``
-        accepts, or None."""
+        accepts, or None. ``mapped``: a large rest may be a FileView (see ``read_body``)."""
         try:
             fd = os.open(note, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
@@ -70,7 +70,8 @@ class TrustNotes:
                     return None
                 second = handle.readline(4096)
                 offset = len(line) + len(second)  # the rest in one allocation
-                rest = read_exactly(handle.fileno(), st.st_size - offset, offset)
+                rest = (read_body(handle.fileno(), offset, st.st_size, _identity(st)) if mapped
+                        else read_exactly(handle.fileno(), st.st_size - offset, offset))
                 if list(_identity(os.fstat(handle.fileno()))) != _identity(st):
                     return None  # changed while it was read
                 return header, second, rest, _identity(st)
@@ -83,13 +84,13 @@ class TrustNotes:
             atomic_write(note, [orjson.dumps(header) + b"\n", *rest], durable=False)
 
     def lookup(self, real: Path, sig: tuple[int, ...]
-               ) -> tuple[str, tuple[bytes, bytes] | None, bool, list[int]] | None:
+               ) -> tuple[str, tuple[bytes, Body] | None, bool, list[int]] | None:
         """(checksum, canonical copy as (first line, rest) or None, sealed, the note's
         identity) noted for this exact file, or None. ``sealed``: the note is exactly as
         sealed (see :meth:`seal`), so the copy need not be checksummed again."""
         found = self._read(self._note(real), lambda header: header.get("path") == str(real)
                            and header.get("sig") == list(sig)
-                           and isinstance(header.get("crc32"), str))
+                           and isinstance(header.get("crc32"), str), mapped=True)
         if found is None:
             return None
         header, head, rest, identity = found
@@ -144,7 +145,3 @@ class TrustNotes:
             with suppress(OSError):
                 path.unlink()
 
-
-def _identity(st: os.stat_result) -> list[int]:
-    """Device, inode, size, mtime_ns, ctime_ns: any write changes one of them."""
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
