@@ -82,6 +82,7 @@ class HistoryScreen(Screen[None]):
         self._shown: list[Row] = []
         self._total = 0  # how many the file holds (known before they are all loaded)
         self._query = ""
+        self.shown_query = ""  # the filter text whose rows the table shows (benchmarks)
         self._empty_text = ""
         self._sig: tuple[int, ...] | None | bool = False  # file signature of the last load
         self._sort = "date"
@@ -205,6 +206,7 @@ class HistoryScreen(Screen[None]):
         else:
             self._table.empty_text = f"Nothing matches “{query}” so far: reading the rest…"
         self._table.set_rows(self._shown, keep=keep)
+        self.shown_query = self._query
         if not self.complete:
             count = f"{len(self._shown):,} so far…" if query else f"{self._total:,}, loading…"
         elif query:
