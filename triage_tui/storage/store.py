@@ -680,6 +680,21 @@ class HistoryStore:
                 lines = [data.body[start:end] for start, end in spans]
         return self._documents(lines)
 
+    # The history screen reads a file whole (it is read and parsed at once anyway).
+    pages_history = False
+
+    def history_page(self, before: tuple[datetime, int] | None, limit: int,
+                     terms: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """The store interface's page of the history (see the team server's): up to
+        ``limit`` documents created before ``before`` (created_at, id), newest first;
+        ``terms`` are not used here (the caller filters)."""
+        docs = self.documents()
+        if before is not None:
+            at, doc_id = _utc(before[0]), int(before[1])
+            docs = [d for d in docs if (_utc(datetime.fromisoformat(d["created_at"])),
+                                        d["id"]) < (at, doc_id)]
+        return docs[:max(0, limit)]
+
     def followup_documents(self) -> list[dict[str, Any]]:
         """The documents of :meth:`followups` (any age), newest first, without pydantic."""
         with self._mutex:
