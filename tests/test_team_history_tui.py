@@ -1,6 +1,7 @@
 """A team lead's history screen (F3) on the real PostgreSQL (tests/pg_server.py): the team's
 rows, newest first, read a page at a time (more as the view reaches the last row read), and
-a filter answered by the server with exactly the rows the whole history filtered gives."""
+a filter answered by the server with exactly the rows the whole history filtered gives
+(looking through a window of rows at a time, reading on while the table wants more)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ async def test_a_leads_history_shows_the_team_a_page_at_a_time(lead_url: str) ->
 
 
 @asynctest
-async def test_a_leads_filter_is_answered_by_the_server(lead_url: str) -> None:
+async def test_a_leads_filter_is_answered_by_the_server(lead_url: str, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr("triage_tui.readmodel.SCAN", 50)  # the server looks a window at a time
     everything, _ = _everything(lead_url)
     oldest = everything[-1]
     queries = ["zephyr", "strasse", "immediately", "cross-team", f"{oldest.local:%Y-%m-%d}",

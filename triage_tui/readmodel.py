@@ -229,13 +229,16 @@ def term_hints(query: str) -> list[Any]:
 
 
 PAGE = 100  # rows read at a time from a store that serves its history in pages
+SCAN = 1000  # rows a filtered read looks through at a time (what it finds is shown)
 
 
 class RowPages:
     """The history a page at a time, newest first, for a store that serves it so (a team
     server: ``store.pages_history``): the rows matching ``query`` read so far. The store
     filters on its side (:func:`term_hints`), :func:`filter_rows` then exactly, so the
-    rows are those the whole history filtered would give, in the same order."""
+    rows are those the whole history filtered would give, in the same order. A filtered
+    read looks through ``SCAN`` rows at a time, so a word that only old rows hold costs
+    each read the same (the caller reads on while it needs more)."""
 
     def __init__(self, store: Any, query: str = "") -> None:
         self.store = store
@@ -246,17 +249,17 @@ class RowPages:
         self._before: tuple[datetime, int] | None = None
 
     def more(self, want: int = PAGE) -> list[Row]:
-        """Read on until ``want`` more matching rows (or the end); returns them."""
+        """Read on until ``want`` more matching rows, the end, or (filtered) ``SCAN``
+        rows looked through; returns the rows found."""
         got: list[Row] = []
-        size = max(want, PAGE)
+        size = SCAN if self._terms else max(want, PAGE)
         while len(got) < want and not self.done:
-            docs = self.store.history_page(self._before, size, self._terms)
-            if len(docs) < size:
-                self.done = True
+            docs, self._before = self.store.history_page(self._before, size, self._terms)
+            self.done = self._before is None
             rows = rows_from_docs(docs)
-            if rows:
-                self._before = (rows[-1].created_at, rows[-1].id)
-            got += filter_rows(rows, self.query) if self.query.strip() else rows
+            got += filter_rows(rows, self.query) if self._terms else rows
+            if self._terms:
+                break
         self.rows += got
         return got
 

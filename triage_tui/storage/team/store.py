@@ -61,13 +61,12 @@ _TEXT_SQL = ("(account ILIKE %(text)s OR doc->>'situation' ILIKE %(text)s "
              "WHERE r.value ILIKE %(text)s))")
 
 
-_PRINTABLE = frozenset(map(chr, range(0x20, 0x7F)))
-# What the history's filter searches of a document (document_texts: the account and every
-# text the CSM wrote), joined by spaces: a filter word has none, so it never spans two.
+_PRINTABLE = frozenset(map(chr, range(0x20, 0x7F))) - {'"', "\\"}
+# What the history's filter searches (document_texts: the account and every text the CSM
+# wrote), the rationale as JSON (its keys too; its texts as typed but for a quote, a
+# backslash or a control character, which JSON escapes; any other character as typed).
 _TEXTS = ("concat_ws(' ', doc->>'account', doc->>'situation', doc->>'ask', doc->>'comms', "
-          "doc->>'resolution_note', (SELECT string_agg(r.value, ' ') FROM "
-          "jsonb_each_text(CASE jsonb_typeof(doc->'rationale') WHEN 'object' "
-          "THEN doc->'rationale' END) r))")
+          "doc->>'resolution_note', (doc->'rationale')::text)")
 # the day "YYYY-MM-DD <month>" of created_at shifted by one day either way (the viewer's
 # local day is one of the three, whatever their time zone)
 _STAMP = ("lower(to_char(created_at AT TIME ZONE 'UTC' + {d}, 'YYYY-MM-DD')) || ' ' || "
@@ -77,13 +76,14 @@ _STAMP = ("lower(to_char(created_at AT TIME ZONE 'UTC' + {d}, 'YYYY-MM-DD')) || 
 def _term_sql(term: TermHint, n: int, params: dict[str, Any]) -> str:
     """A condition that holds for every document whose filter text contains the term
     (a superset; "" for none: a word with other characters is left to the caller).
-    The texts (a text with any character but printable ASCII may fold to the word: it is
-    kept too); the table's words by kind; the date by its day."""
+    The texts (a word of printable ASCII but a quote or a backslash is found in them as
+    typed, ignoring case; a text with a character that is not ASCII may fold to it:
+    "Straße" holds "strasse"); the table's words by kind; the date by its day."""
     text = term.text
     if not text or not set(text) <= _PRINTABLE:
         return ""
     params[f"t{n}"] = _like(text)
-    ors = [f"{_TEXTS} ILIKE %(t{n})s", f"{_TEXTS} ~ '[^ -~]'"]
+    ors = [f"{_TEXTS} ILIKE %(t{n})s", rf"{_TEXTS} ~ '[^\x01-\x7f]'"]
     if term.kinds:
         params[f"k{n}"] = [f"{d},{t},{str(r).lower()}" for d, t, r in term.kinds]
         ors.append("decision || ',' || issue_type || ',' || "
@@ -228,11 +228,15 @@ class TeamStore:
     pages_history = True
 
     def history_page(self, before: tuple[datetime, int] | None, limit: int,
-                     terms: Iterable[TermHint] = ()) -> list[dict[str, Any]]:
-        """Up to ``limit`` documents (as :meth:`documents`) created before ``before``
-        (created_at, id), newest first: a keyset page on the (owner|team, created_at,
-        id) indexes. ``terms`` filter on the server: each document the history's filter
-        would keep is returned, a few others may be (the caller filters exactly)."""
+                     terms: Iterable[TermHint] = ()
+                     ) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
+        """The next ``limit`` escalations created before ``before`` (created_at, id),
+        newest first: a keyset page on the (owner|team, created_at, id) indexes. Returns
+        their documents (as :meth:`documents`) and the key to read on from (None: that
+        was the last). ``terms`` are matched on the server, on these rows only (a word
+        found in few of them costs one page's work, not the whole history's): each
+        document the history's filter would keep is returned, a few others may be (the
+        caller filters exactly)."""
         where_sql: list[str] = []
         params: dict[str, Any] = {}
         if before is not None:
@@ -241,18 +245,18 @@ class TeamStore:
             where_sql.append("created_at <= %(b_at)s AND (created_at < %(b_at)s "
                              "OR id < %(b_id)s)")
             params.update(b_at=_utc(before[0]), b_id=int(before[1]))
-        for n, term in enumerate(terms):
-            sql = _term_sql(term, n, params)
-            if sql:
-                where_sql.append(sql)
-        rows = self._select(None, None, None, limit, None, "id, doc, status",
+        conds = [sql for n, term in enumerate(terms) if (sql := _term_sql(term, n, params))]
+        doc = f"CASE WHEN {' AND '.join(conds)} THEN doc END" if conds else "doc"
+        rows = self._select(None, None, None, limit, None, f"created_at, id, {doc}, status",
                             extra=tuple(where_sql), extra_params=params)
         docs = []
-        for doc_id, doc, status in rows:
-            doc["id"] = doc_id
-            doc["status"] = status
-            docs.append(doc)
-        return docs
+        for _at, doc_id, document, status in rows:
+            if document is not None:
+                document["id"] = doc_id
+                document["status"] = status
+                docs.append(document)
+        after = (rows[-1][0], rows[-1][1]) if len(rows) >= max(1, limit) else None
+        return docs, after
 
     def _select(self, account: str | None, decision: Decision | str | None, text: str | None,
                 limit: int | None, owner: str | None, columns: str,
