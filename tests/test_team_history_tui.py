@@ -85,7 +85,8 @@ async def test_a_leads_history_shows_the_team_a_page_at_a_time(lead_url: str) ->
 
 @asynctest
 async def test_a_leads_filter_is_answered_by_the_server(lead_url: str, monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr("triage_tui.readmodel.SCAN", 50)  # the server looks a window at a time
+    monkeypatch.setattr("triage_tui.readmodel.SCAN_FIRST", 20)  # the server looks a window
+    monkeypatch.setattr("triage_tui.readmodel.SCAN", 50)  # at a time
     everything, _ = _everything(lead_url)
     oldest = everything[-1]
     queries = ["zephyr", "strasse", "immediately", "cross-team", f"{oldest.local:%Y-%m-%d}",
