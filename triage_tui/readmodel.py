@@ -231,7 +231,7 @@ def term_hints(query: str) -> list[Any]:
 PAGE = 100  # rows read at a time from a store that serves its history in pages
 # Rows a filtered read looks through at a time (what it finds is shown): few for the first
 # read (a keystroke's answer), twice as many for each next one, up to SCAN.
-SCAN_FIRST, SCAN = 200, 3200
+SCAN_FIRST, SCAN = 200, 800
 
 
 class RowPages:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 SORT_ORDER = tuple(c.key for c in COLUMNS)
 FIRST_PAGE = 100  # rows shown before the rest of a large history is read (a tall screenful)
+READ_ON_AFTER = 0.15  # seconds a filtered history waits before reading on (typing pauses)
 FIRST_PAINT_WAIT = 0.5  # seconds the rest waits at most for the first page to be painted
 
 
@@ -96,7 +97,7 @@ class HistoryScreen(Screen[None]):
         self._resumed = False
         self._pages: RowPages | None = None  # a paged store: the current query's pages
         self._whole = False  # read the paged store whole (sorted by another column)
-        self._fetching = False  # a page after the last is being read
+        self._fetching: RowPages | None = None  # the pages read on (after their last row)
 
     @property
     def triage(self) -> TriageApp:
@@ -222,9 +223,21 @@ class HistoryScreen(Screen[None]):
 
     @on(HistoryTable.NeedMore)
     def _need_more(self) -> None:
-        if self._pages is not None and not self._pages.done and not self._fetching:
-            self._fetching = True
-            self._more(self._pages)
+        pages = self._pages
+        if pages is None or pages.done or self._fetching is pages:
+            return
+        self._fetching = pages
+        if pages.query.strip():  # filtered: read on once typing pauses (the server
+            # answers one read at a time: the next keystroke's would wait behind it)
+            self.set_timer(READ_ON_AFTER, lambda: self._read_on(pages))
+        else:
+            self._more(pages)
+
+    def _read_on(self, pages: RowPages) -> None:
+        if pages is self._pages and not self._whole:
+            self._more(pages)
+        elif self._fetching is pages:
+            self._fetching = None
 
     @work(thread=True, exclusive=True, group="history-more")
     def _more(self, pages: RowPages) -> None:
@@ -236,11 +249,12 @@ class HistoryScreen(Screen[None]):
         self.app.call_from_thread(self._more_loaded, pages)
 
     def _more_failed(self, message: str) -> None:
-        self._fetching = False
+        self._fetching = None
         self.notify(message, title="History", severity="error", timeout=10)
 
     def _more_loaded(self, pages: RowPages) -> None:
-        self._fetching = False
+        if self._fetching is pages:
+            self._fetching = None
         if pages is not self._pages or self._whole:
             return
         self._all = self._shown = list(pages.rows)
