@@ -23,6 +23,12 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 EACH = 130  # escalations per CSM: the team's history is more than two pages
 
 
+@pytest.fixture(autouse=True)
+def _paged(monkeypatch) -> None:  # noqa: ANN001
+    """Pages from 100 rows on (a team's history is read whole up to WHOLE_UP_TO)."""
+    monkeypatch.setattr("triage_tui.tui.screens.history.WHOLE_UP_TO", 100)
+
+
 @pytest.fixture
 def lead_url(team_db: TeamDB) -> str:
     admin = team_db.admin_url

@@ -5,8 +5,8 @@ history shows its newest page first (the last lines of the file: only they are p
 though the file is still read and checksummed, about 10 ms at 10 000 assessments), then
 every row once parsed: filter and sort work meanwhile on what is there and are applied
 again when the rest arrives. A store that serves its history in pages (the team server,
-``store.pages_history``: a lead's team may have 100 000 escalations) is read a page at a
-time, newest first: more as the view nears the last row read, and a filter keystroke asks
+``store.pages_history``: a lead's team may have 100 000 escalations), when it holds more
+than ``WHOLE_UP_TO``, is read a page at a time, newest first: more as the view nears the last row read, and a filter keystroke asks
 the server for the first page of that query (what is loaded is filtered at once
 meanwhile); sorting by another column reads it whole. Each row is built once, with
 a case-folded haystack of its text, so a filter keystroke is one substring test per row
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 
 SORT_ORDER = tuple(c.key for c in COLUMNS)
 FIRST_PAGE = 100  # rows shown before the rest of a large history is read (a tall screenful)
+# A paged store's history up to this size is read whole all the same (a CSM's own years:
+# a filter keystroke then searches memory, no round trip to the server).
+WHOLE_UP_TO = 5000
 READ_ON_AFTER = 0.15  # seconds a filtered history waits before reading on (typing pauses)
 FIRST_PAINT_WAIT = 0.5  # seconds the rest waits at most for the first page to be painted
 
@@ -146,7 +149,7 @@ class HistoryScreen(Screen[None]):
             sig = store.signature()
             if not force and sig == self._sig and (self.complete or self._pages is not None):
                 return
-            if store.pages_history and not self._whole:
+            if store.pages_history and not self._whole and store.count() > WHOLE_UP_TO:
                 pages = RowPages(store, self._query)
                 pages.more(FIRST_PAGE)
                 total = store.count()
