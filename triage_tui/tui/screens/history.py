@@ -101,6 +101,7 @@ class HistoryScreen(Screen[None]):
         self._pages: RowPages | None = None  # a paged store: the current query's pages
         self._whole = False  # read the paged store whole (sorted by another column)
         self._fetching: RowPages | None = None  # the pages read on (after their last row)
+        self._typed_at = 0.0  # when the filter last changed (time.monotonic)
 
     @property
     def triage(self) -> TriageApp:
@@ -230,9 +231,11 @@ class HistoryScreen(Screen[None]):
         if pages is None or pages.done or self._fetching is pages:
             return
         self._fetching = pages
-        if pages.query.strip():  # filtered: read on once typing pauses (the server
-            # answers one read at a time: the next keystroke's would wait behind it)
-            self.set_timer(READ_ON_AFTER, lambda: self._read_on(pages))
+        # Read on once typing pauses (the server answers one read at a time: the next
+        # keystroke's would wait behind it).
+        wait = READ_ON_AFTER - (time.monotonic() - self._typed_at)
+        if wait > 0:
+            self.set_timer(wait, lambda: self._read_on(pages))
         else:
             self._more(pages)
 
@@ -336,6 +339,7 @@ class HistoryScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         old, new = self._query, event.value
         self._query = new
+        self._typed_at = time.monotonic()
         # Typing on only narrows (each word must match, a longer word matches less):
         # search the rows already shown, not everything again.
         grew = bool(old.strip()) and new.casefold().startswith(old.casefold())
