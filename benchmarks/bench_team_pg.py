@@ -1,7 +1,7 @@
 """Team server at two sizes: 1 000 and 100 000 escalations (10 events each, 50 CSMs in one
 team and its lead), on a throwaway PostgreSQL started from the system binaries.
 
-    python benchmarks/bench_team_pg.py [--sizes 1000,100000] [--reps 15]
+    python benchmarks/bench_team_pg.py [--sizes 1000,100000] [--reps 15] [--tui [--tui-only]]
 
 The history grows with time, not with the pace of work: the team opens escalations at the
 same rate at both sizes (one every 43 minutes: 1 000 a month), so 1 000 is a month of the
@@ -18,6 +18,12 @@ this process, ``--db postgresql://…``, a new connection each time, as a CLI ca
 ``signature()`` (what the history and review screens ask on each refresh) and a few whole
 ``triage`` processes.
 Prints medians and the ratio of the big size to the small one.
+
+``--tui`` adds what a person feels in the app (headless, ``App.run_test`` in this process,
+against the same server, as the lead and as a CSM): the start (to the first screen, and to
+the overdue badge counted, the start-up read), F3 (the key to the history table drawn with
+its rows), a filter keystroke in F3 (the key to the table drawn for the new query), F5 (to
+the due list drawn) and F4 (to the review drawn). ``--tui-only`` skips the commands.
 """
 
 from __future__ import annotations
@@ -166,10 +172,84 @@ def measure(server: PgServer, db: str, reps: int) -> dict[str, float]:
     return out
 
 
+FILTER = "north"  # typed in F3, one key at a time (an account of the demo data)
+
+
+async def _until(done, limit: float = 120.0) -> None:  # noqa: ANN001
+    import asyncio
+
+    end = time.perf_counter() + limit
+    while not done():
+        if time.perf_counter() > end:
+            raise SystemExit("the TUI never got there")
+        await asyncio.sleep(0.002)
+
+
+async def tui_times(url: str) -> dict[str, float]:
+    """One app session: the start, F3 and a filter, F5, F4 (each from the key to the
+    screen drawn with its data)."""
+    from triage_tui.domain.settings import Settings
+    from triage_tui.tui.app import make_app
+
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    app = make_app(db_path=url, settings=Settings(), now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        out["start → first screen"] = time.perf_counter() - t0
+        await _until(lambda: app.overdue is not None)
+        out["start → overdue badge"] = time.perf_counter() - t0
+        await pilot.pause(0.2)
+
+        async def key(name: str, done) -> float:  # noqa: ANN001
+            from textual import events
+
+            await pilot.pause(0.05)
+            start = time.perf_counter()  # as benchmarks/bench.py: the key enters the app
+            app._driver.send_message(events.Key(name, name if len(name) == 1 else None))
+            await _until(done)
+            await pilot.pause()  # drawn
+            return time.perf_counter() - start
+
+        out["F3 → history rows drawn"] = await key(
+            "f3", lambda: getattr(app.screen, "loaded", False))
+        screen = app.screen
+        await pilot.pause(0.3)
+        await pilot.press("slash")
+        await pilot.pause(0.1)
+        keys = []
+        for i, char in enumerate(FILTER):
+            keys.append(await key(char, lambda i=i: screen.shown_query == FILTER[: i + 1]))
+        out["F3 filter keystroke (median)"] = statistics.median(keys)
+        out["F3 filter keystroke (worst)"] = max(keys)
+        assert screen.rows(), "the filter found nothing"
+        await pilot.press("escape")
+        for name, label in (("f5", "F5 → today list drawn"), ("f4", "F4 → review drawn")):
+            await pilot.pause(0.2)
+            out[label] = await key(name, lambda name=name: app.current_mode == {
+                "f5": "today", "f4": "review"}[name] and getattr(app.screen, "loaded", False))
+    return out
+
+
+def measure_tui(server: PgServer, db: str, reps: int) -> dict[str, float]:
+    import asyncio
+
+    os.environ["TRIAGE_NOW"] = NOW.isoformat()
+    out: dict[str, list[float]] = {}
+    for who in ("lead", "csm07"):
+        for _ in range(reps):
+            for name, value in asyncio.run(tui_times(server.url(who, "pw", db))).items():
+                out.setdefault(f"tui {'lead' if who == 'lead' else 'csm'}: {name}",
+                               []).append(value)
+    return {name: statistics.median(values) for name, values in out.items()}
+
+
 def main_bench() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--reps", type=int, default=15)
+    parser.add_argument("--tui", action="store_true", help="time the TUI's screens too")
+    parser.add_argument("--tui-only", action="store_true", help="the TUI's screens only")
+    parser.add_argument("--tui-reps", type=int, default=3)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     bindir = find_bindir()
@@ -186,15 +266,18 @@ def main_bench() -> None:
         results: dict[int, dict[str, list[float]]] = {n: {} for n in sizes}
         for _round in range(2):  # sizes interleaved: a busy machine slows both alike
             for n in sizes:
-                for name, value in measure(server, f"bench_{n}", args.reps).items():
+                got = {} if args.tui_only else measure(server, f"bench_{n}", args.reps)
+                if args.tui or args.tui_only:
+                    got.update(measure_tui(server, f"bench_{n}", args.tui_reps))
+                for name, value in got.items():
                     results[n].setdefault(name, []).append(value)
         small, big = sizes[0], sizes[-1]
-        print(f"\n{'operation':34} {small:>10} {big:>10}  ratio   (medians, ms; PostgreSQL "
+        print(f"\n{'operation':44} {small:>10} {big:>10}  ratio   (medians, ms; PostgreSQL "
               f"{server.version.split()[0]})")
         for name in results[small]:
             a = min(results[small][name]) * 1e3
             b = min(results[big][name]) * 1e3
-            print(f"{name:34} {a:10.1f} {b:10.1f}  {b / a:5.2f}x")
+            print(f"{name:44} {a:10.1f} {b:10.1f}  {b / a:5.2f}x")
     finally:
         server.stop()
 

@@ -12,6 +12,7 @@ from pg_server import TeamDB, pw_of
 
 from triage_tui.domain.escalation import EscalationError, note_event, rescore_event
 from triage_tui.domain.rubric import Decision
+from triage_tui.readmodel import term_hints
 from triage_tui.storage import UnknownIdError
 from triage_tui.storage.demo import demo_assessments
 from triage_tui.storage.team import (
@@ -324,6 +325,11 @@ def _plans(store: TeamStore, read) -> list[str]:  # noqa: ANN001
     ("lena", lambda s: s.query(limit=20), ["escalations_team_created"]),
     ("lena", lambda s: s.escalations(ids=[1, 2]), ["escalations_pkey", "events_escalation"]),
     ("lena", lambda s: (s.signature(), s.count()), ["counts_team"]),
+    # the history screen's keyset pages (filtered on the server), each scope by its index
+    ("alice", lambda s: s.history_page(None, 100), ["escalations_owner_created"]),
+    ("lena", lambda s: s.history_page((datetime(2030, 1, 1, tzinfo=timezone.utc), 10**6), 100,
+                                      term_hints("north march")),
+     ["escalations_owner_created", "escalations_team_created"]),
 ])
 def test_reads_use_an_index_under_row_level_security(team: TeamDB, user: str, read,  # noqa: ANN001
                                                      indexes: list[str]) -> None:

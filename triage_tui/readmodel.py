@@ -209,6 +209,66 @@ def load_rows(store: HistoryStore, limit: int | None = None) -> list[Row]:
     return rows_from_docs(store.documents(limit))
 
 
+def term_hints(query: str) -> list[Any]:
+    """The filter's words as :class:`~.storage.backend.TermHint` for a store that filters
+    on its side: what each word can match besides the texts (the table's words, a day)."""
+    import re
+
+    from .storage.backend import TermHint
+
+    months = tuple(datetime(2000, m, 1).strftime("%B").casefold() for m in range(1, 13))
+    hints = []
+    for term in query.casefold().split():
+        kinds = frozenset(
+            (d.value, t.value, resolved)
+            for d in Decision for t in IssueType for resolved in (False, True)
+            if term in _table_words(d, t, resolved).casefold())
+        dated = re.fullmatch(r"[0-9-]+", term) is not None or any(term in m for m in months)
+        hints.append(TermHint(term, kinds, months if dated else ()))
+    return hints
+
+
+PAGE = 100  # rows read at a time from a store that serves its history in pages
+# Rows a filtered read looks through at a time (what it finds is shown): few for the first
+# read (a keystroke's answer), twice as many for each next one, up to SCAN.
+SCAN_FIRST, SCAN = 200, 800
+
+
+class RowPages:
+    """The history a page at a time, newest first, for a store that serves it so (a team
+    server: ``store.pages_history``): the rows matching ``query`` read so far. The store
+    filters on its side (:func:`term_hints`), :func:`filter_rows` then exactly, so the
+    rows are those the whole history filtered would give, in the same order. A filtered
+    read looks through ``SCAN`` rows at a time, so a word that only old rows hold costs
+    each read the same (the caller reads on while it needs more).
+    (A read through a window costs about 40 µs a row on the server.)"""
+
+    def __init__(self, store: Any, query: str = "") -> None:
+        self.store = store
+        self.query = query
+        self.rows: list[Row] = []
+        self.done = False  # every matching row has been read
+        self._terms = term_hints(query)
+        self._before: tuple[datetime, int] | None = None
+        self._scan = SCAN_FIRST
+
+    def more(self, want: int = PAGE) -> list[Row]:
+        """Read on until ``want`` more matching rows, the end, or (filtered) ``SCAN``
+        rows looked through; returns the rows found."""
+        got: list[Row] = []
+        size = min(self._scan, SCAN) if self._terms else max(want, PAGE)
+        self._scan *= 2
+        while len(got) < want and not self.done:
+            docs, self._before = self.store.history_page(self._before, size, self._terms)
+            self.done = self._before is None
+            rows = rows_from_docs(docs)
+            got += filter_rows(rows, self.query) if self._terms else rows
+            if self._terms:
+                break
+        self.rows += got
+        return got
+
+
 class DocumentSource(Protocol):
     """The reads :func:`load_review_rows` needs (``HistoryStore`` has them)."""
 

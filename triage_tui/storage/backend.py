@@ -10,6 +10,7 @@ for every fault. psycopg is imported only when a URL is given.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, runtime_checkable
@@ -21,6 +22,18 @@ from ..paths import is_server_url
 
 if TYPE_CHECKING:
     from ..domain.review import TeamReview
+
+
+@dataclass(frozen=True)
+class TermHint:
+    """One word of the history's filter, for a store that filters before it sends rows
+    (a server): the word (case-folded), the (decision, issue_type, resolved) kinds whose
+    labels in the table contain it, and the month names (case-folded, January first) if it
+    could be part of a day written "2026-03-14 march" (else empty)."""
+
+    text: str
+    kinds: frozenset[tuple[str, str, bool]] = frozenset()
+    months: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -36,6 +49,11 @@ class Store(Protocol):
     def documents(self, limit: int | None = None,
                   since: datetime | None = None) -> list[dict[str, Any]]: ...
     def each_document(self) -> Iterator[dict[str, Any]]: ...
+    # the history screen: read whole (a file), or a page at a time (a server)
+    pages_history: bool
+    def history_page(self, before: tuple[datetime, int] | None, limit: int,
+                     terms: Iterable[TermHint] = ()
+                     ) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]: ...
     def followup_documents(self) -> list[dict[str, Any]]: ...
     def followups(self) -> list[Assessment]: ...
     def signature(self) -> Any: ...

@@ -680,6 +680,26 @@ class HistoryStore:
                 lines = [data.body[start:end] for start, end in spans]
         return self._documents(lines)
 
+    # The history screen reads a file whole (it is read and parsed at once anyway).
+    pages_history = False
+
+    def history_page(self, before: tuple[datetime, int] | None, limit: int,
+                     terms: Iterable[Any] = ()
+                     ) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
+        """The store interface's page of the history (see the team server's): the next
+        ``limit`` documents created before ``before`` (created_at, id), newest first, and
+        the key to read on from (None: the last); ``terms`` are not used here (the
+        caller filters)."""
+        docs = self.documents()
+        if before is not None:
+            at, doc_id = _utc(before[0]), int(before[1])
+            docs = [d for d in docs if (_utc(datetime.fromisoformat(d["created_at"])),
+                                        d["id"]) < (at, doc_id)]
+        page = docs[:max(0, limit)]
+        last = page[-1] if page and len(docs) > len(page) else None
+        return page, (None if last is None else
+                      (_utc(datetime.fromisoformat(last["created_at"])), last["id"]))
+
     def followup_documents(self) -> list[dict[str, Any]]:
         """The documents of :meth:`followups` (any age), newest first, without pydantic."""
         with self._mutex:

@@ -30,6 +30,7 @@ from ...domain.escalation import (
 from ...domain.models import Assessment
 from ...domain.review import TeamReview, SharedAccount, csm_figures, timeline_facts
 from ...domain.rubric import Decision
+from ..backend import TermHint
 from ..store import UnknownIdError, stored_doc, synced
 from .connection import NotYoursError, StaleEditError, TeamServerError, connect, describe, where
 from .schema import EVENT_KINDS
@@ -58,6 +59,40 @@ _TEXT_SQL = ("(account ILIKE %(text)s OR doc->>'situation' ILIKE %(text)s "
              "OR doc->>'resolution_note' ILIKE %(text)s "
              "OR EXISTS (SELECT 1 FROM jsonb_each_text(doc->'rationale') r "
              "WHERE r.value ILIKE %(text)s))")
+
+
+_PRINTABLE = frozenset(map(chr, range(0x20, 0x7F))) - {'"', "\\"}
+# What the history's filter searches (document_texts: the account and every text the CSM
+# wrote), the rationale as JSON (its keys too; its texts as typed but for a quote, a
+# backslash or a control character, which JSON escapes; any other character as typed).
+_TEXTS = ("concat_ws(' ', doc->>'account', doc->>'situation', doc->>'ask', doc->>'comms', "
+          "doc->>'resolution_note', (doc->'rationale')::text)")
+# the day "YYYY-MM-DD <month>" of created_at shifted by one day either way (the viewer's
+# local day is one of the three, whatever their time zone)
+_STAMP = ("lower(to_char(created_at AT TIME ZONE 'UTC' + {d}, 'YYYY-MM-DD')) || ' ' || "
+          "(%(months)s::text[])[extract(month FROM created_at AT TIME ZONE 'UTC' + {d})::int]")
+
+
+def _term_sql(term: TermHint, n: int, params: dict[str, Any]) -> str:
+    """A condition that holds for every document whose filter text contains the term
+    (a superset; "" for none: a word with other characters is left to the caller).
+    The texts (a word of printable ASCII but a quote or a backslash is found in them as
+    typed, ignoring case; a text with a character that is not ASCII may fold to it:
+    "Straße" holds "strasse"); the table's words by kind; the date by its day."""
+    text = term.text
+    if not text or not set(text) <= _PRINTABLE:
+        return ""
+    params[f"t{n}"] = _like(text)
+    ors = [f"{_TEXTS} ILIKE %(t{n})s", rf"{_TEXTS} ~ '[^\x01-\x7f]'"]
+    if term.kinds:
+        params[f"k{n}"] = [f"{d},{t},{str(r).lower()}" for d, t, r in term.kinds]
+        ors.append("decision || ',' || issue_type || ',' || "
+                   f"(coalesce(doc->>'resolved_at', '') <> '')::text = ANY(%(k{n})s)")
+    if term.months:
+        params["months"] = list(term.months)
+        ors += [f"({_STAMP.format(d=d)}) LIKE %(t{n})s"
+                for d in ("interval '-1 day'", "interval '0 day'", "interval '1 day'")]
+    return "(" + " OR ".join(ors) + ")"
 
 
 @dataclass(frozen=True)
@@ -188,12 +223,47 @@ class TeamStore:
         """Every document this member sees, oldest first (as :meth:`documents`)."""
         return reversed(self.documents())
 
+    # The history screen reads the team's history a page at a time (a lead's team may
+    # have 100 000 escalations): see :meth:`history_page`.
+    pages_history = True
+
+    def history_page(self, before: tuple[datetime, int] | None, limit: int,
+                     terms: Iterable[TermHint] = ()
+                     ) -> tuple[list[dict[str, Any]], tuple[datetime, int] | None]:
+        """The next ``limit`` escalations created before ``before`` (created_at, id),
+        newest first: a keyset page on the (owner|team, created_at, id) indexes. Returns
+        their documents (as :meth:`documents`) and the key to read on from (None: that
+        was the last). ``terms`` are matched on the server, on these rows only (a word
+        found in few of them costs one page's work, not the whole history's): each
+        document the history's filter would keep is returned, a few others may be (the
+        caller filters exactly)."""
+        where_sql: list[str] = []
+        params: dict[str, Any] = {}
+        if before is not None:
+            # plain comparisons (leakproof, unlike a row comparison): an index bound
+            # under row-level security
+            where_sql.append("created_at <= %(b_at)s AND (created_at < %(b_at)s "
+                             "OR id < %(b_id)s)")
+            params.update(b_at=_utc(before[0]), b_id=int(before[1]))
+        conds = [sql for n, term in enumerate(terms) if (sql := _term_sql(term, n, params))]
+        doc = f"CASE WHEN {' AND '.join(conds)} THEN doc END" if conds else "doc"
+        rows = self._select(None, None, None, limit, None, f"created_at, id, {doc}, status",
+                            extra=tuple(where_sql), extra_params=params)
+        docs = []
+        for _at, doc_id, document, status in rows:
+            if document is not None:
+                document["id"] = doc_id
+                document["status"] = status
+                docs.append(document)
+        after = (rows[-1][0], rows[-1][1]) if len(rows) >= max(1, limit) else None
+        return docs, after
+
     def _select(self, account: str | None, decision: Decision | str | None, text: str | None,
                 limit: int | None, owner: str | None, columns: str,
-                since: datetime | None = None, extra: tuple[str, ...] = ()
-                ) -> list[tuple[Any, ...]]:
+                since: datetime | None = None, extra: tuple[str, ...] = (),
+                extra_params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         where_sql: list[str] = list(extra)
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = dict(extra_params or {})
         if account:
             where_sql.append("account ILIKE %(account)s")
             params["account"] = _like(account)

@@ -4,7 +4,11 @@ The rows load in a worker thread (the first paint never waits for the file). A l
 history shows its newest page first (the last lines of the file: only they are parsed,
 though the file is still read and checksummed, about 10 ms at 10 000 assessments), then
 every row once parsed: filter and sort work meanwhile on what is there and are applied
-again when the rest arrives. Each row is built once, with
+again when the rest arrives. A store that serves its history in pages (the team server,
+``store.pages_history``: a lead's team may have 100 000 escalations), when it holds more
+than ``WHOLE_UP_TO``, is read a page at a time, newest first: more as the view nears the last row read, and a filter keystroke asks
+the server for the first page of that query (what is loaded is filtered at once
+meanwhile); sorting by another column reads it whole. Each row is built once, with
 a case-folded haystack of its text, so a filter keystroke is one substring test per row
 and the table (a Line-API widget) paints only the visible lines.
 
@@ -31,7 +35,9 @@ from textual.worker import get_current_worker
 
 from ..widgets.commands import ScreenCommands
 from ..widgets.history_table import COLUMNS, HistoryTable
-from ...readmodel import SORTS, Row, filter_rows, load_rows, row_from_assessment, sort_rows
+from ...readmodel import (
+    PAGE, SORTS, Row, RowPages, filter_rows, load_rows, row_from_assessment, sort_rows,
+)
 from ..messages import AssessmentChanged, AssessmentDeleted
 
 if TYPE_CHECKING:
@@ -40,6 +46,10 @@ if TYPE_CHECKING:
 
 SORT_ORDER = tuple(c.key for c in COLUMNS)
 FIRST_PAGE = 100  # rows shown before the rest of a large history is read (a tall screenful)
+# A paged store's history up to this size is read whole all the same (a CSM's own years:
+# a filter keystroke then searches memory, no round trip to the server).
+WHOLE_UP_TO = 5000
+READ_ON_AFTER = 0.15  # seconds a filtered history waits before reading on (typing pauses)
 FIRST_PAINT_WAIT = 0.5  # seconds the rest waits at most for the first page to be painted
 
 
@@ -82,11 +92,16 @@ class HistoryScreen(Screen[None]):
         self._shown: list[Row] = []
         self._total = 0  # how many the file holds (known before they are all loaded)
         self._query = ""
+        self.shown_query = ""  # the filter text whose rows the table shows (benchmarks)
         self._empty_text = ""
         self._sig: tuple[int, ...] | None | bool = False  # file signature of the last load
         self._sort = "date"
         self._reverse = False
         self._resumed = False
+        self._pages: RowPages | None = None  # a paged store: the current query's pages
+        self._whole = False  # read the paged store whole (sorted by another column)
+        self._fetching: RowPages | None = None  # the pages read on (after their last row)
+        self._typed_at = 0.0  # when the filter last changed (time.monotonic)
 
     @property
     def triage(self) -> TriageApp:
@@ -133,7 +148,14 @@ class HistoryScreen(Screen[None]):
         store = self.triage.store()
         try:
             sig = store.signature()
-            if not force and sig == self._sig and self.complete:
+            if not force and sig == self._sig and (self.complete or self._pages is not None):
+                return
+            if store.pages_history and not self._whole and store.count() > WHOLE_UP_TO:
+                pages = RowPages(store, self._query)
+                pages.more(FIRST_PAGE)
+                total = store.count()
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(self._paged, pages, total, sig)
                 return
             rows: list[Row] | None = None
             if not self.loaded:
@@ -171,7 +193,85 @@ class HistoryScreen(Screen[None]):
         self.loaded = True
         self.call_after_refresh(painted.set)
 
+    # ----------------------------------------------------------------- a paged store
+
+    def _paged(self, pages: RowPages, total: int | None, sig: Any) -> None:
+        """The first page of the current query (``total``/``sig``: read again, or None)."""
+        if pages.query != self._query or self._whole:
+            return  # the query changed since (its own page is on its way)
+        current = self._table.current
+        if total is not None:
+            self._total, self._sig = total, sig
+        self._pages, self._all = pages, list(pages.rows)
+        self._empty_text = "No assessments yet: save one on the assess screen (F2)."
+        self._table.more = not pages.done
+        if pages.done and not pages.query.strip():  # that was all of it
+            self._pages, self.complete = None, True
+        self._apply(keep=current.id if current else None)
+        if not self.loaded:
+            self.load_seconds = time.perf_counter() - self._started
+        self.loaded = True
+
+    @work(thread=True, exclusive=True, group="history-page")
+    def _page_query(self, query: str) -> None:
+        worker = get_current_worker()
+        try:
+            pages = RowPages(self.triage.store(), query)
+            pages.more(FIRST_PAGE)
+        except Exception as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._failed, str(exc))
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._paged, pages, None, None)
+
+    @on(HistoryTable.NeedMore)
+    def _need_more(self) -> None:
+        pages = self._pages
+        if pages is None or pages.done or self._fetching is pages:
+            return
+        self._fetching = pages
+        # Read on once typing pauses (the server answers one read at a time: the next
+        # keystroke's would wait behind it).
+        wait = READ_ON_AFTER - (time.monotonic() - self._typed_at)
+        if wait > 0:
+            self.set_timer(wait, lambda: self._read_on(pages))
+        else:
+            self._more(pages)
+
+    def _read_on(self, pages: RowPages) -> None:
+        if pages is self._pages and not self._whole:
+            self._more(pages)
+        elif self._fetching is pages:
+            self._fetching = None
+
+    @work(thread=True, exclusive=True, group="history-more")
+    def _more(self, pages: RowPages) -> None:
+        try:
+            pages.more(PAGE)
+        except Exception as exc:
+            self.app.call_from_thread(self._more_failed, str(exc))
+            return
+        self.app.call_from_thread(self._more_loaded, pages)
+
+    def _more_failed(self, message: str) -> None:
+        self._fetching = None
+        self.notify(message, title="History", severity="error", timeout=10)
+
+    def _more_loaded(self, pages: RowPages) -> None:
+        if self._fetching is pages:
+            self._fetching = None
+        if pages is not self._pages or self._whole:
+            return
+        self._all = self._shown = list(pages.rows)
+        self._table.more = not pages.done
+        if pages.done and not pages.query.strip():
+            self._pages, self.complete = None, True
+        self._table.extend_rows(self._shown)
+        self._show_count()
+
     def _failed(self, message: str) -> None:
+        self._pages, self._table.more = None, False
         self._all, self._sig, self._total = [], None, 0
         self._empty_text = f"Cannot read the history: {message}"
         self.complete = True
@@ -183,6 +283,7 @@ class HistoryScreen(Screen[None]):
         if order != (self._sort, self._reverse):  # the sort changed while loading
             rows = sort_rows(rows, self._sort, self._reverse)
         current = self._table.current
+        self._pages, self._table.more = None, False
         self._all, self._sig, self._total = rows, sig, len(rows)
         self._empty_text = "No assessments yet: save one on the assess screen (F2)."
         self.complete = True
@@ -197,15 +298,36 @@ class HistoryScreen(Screen[None]):
         """Filter the rows (from ``previous`` when the query only grew) and show them."""
         source = self._all if previous is None else previous
         query = self._query.strip()
-        self._shown = filter_rows(source, query) if query else self._all
+        pages = self._pages
+        if pages is not None and query == pages.query.strip():
+            self._shown = self._all  # the server's answer for this query
+        else:  # (a paged store: what is loaded, until the server answers)
+            self._shown = filter_rows(source, query) if query else self._all
         if not query:
             self._table.empty_text = self._empty_text
-        elif self.complete:
+        elif pages is not None and query != pages.query.strip():
+            self._table.empty_text = f"Looking for “{query}”…"
+        elif pages is not None and not pages.done:
+            self._table.empty_text = f"Nothing matches “{query}” so far: reading on…"
+        elif self.complete or pages is not None:
             self._table.empty_text = f"Nothing matches “{query}”."
         else:
             self._table.empty_text = f"Nothing matches “{query}” so far: reading the rest…"
         self._table.set_rows(self._shown, keep=keep)
-        if not self.complete:
+        if pages is None or query == pages.query.strip():
+            self.shown_query = self._query
+        self._show_count()
+
+    def _show_count(self) -> None:
+        query = self._query.strip()
+        pages = self._pages
+        if pages is not None:
+            if not query:
+                count = f"{self._total:,} assessments"
+            else:
+                more = "" if pages.done and query == pages.query.strip() else "+"
+                count = f"{len(self._shown):,}{more} of {self._total:,}"
+        elif not self.complete:
             count = f"{len(self._shown):,} so far…" if query else f"{self._total:,}, loading…"
         elif query:
             count = f"{len(self._shown):,} of {self._total:,}"
@@ -217,10 +339,13 @@ class HistoryScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         old, new = self._query, event.value
         self._query = new
+        self._typed_at = time.monotonic()
         # Typing on only narrows (each word must match, a longer word matches less):
         # search the rows already shown, not everything again.
         grew = bool(old.strip()) and new.casefold().startswith(old.casefold())
         self._apply(previous=self._shown if grew else None)
+        if self._pages is not None:  # a paged store: the server's first page of it
+            self._page_query(new)
 
     def action_focus_filter(self) -> None:
         self.set_focus(self._filter)  # at once, so the next keys land in the filter
@@ -232,16 +357,25 @@ class HistoryScreen(Screen[None]):
         load too (keys sent with F3 arrive before the rows), all of it: enter must open
         the row the complete table puts first."""
         for _ in range(2500):
-            if self.complete:
+            if self.complete or (self._pages is not None and self.loaded):
                 break
             await asyncio.sleep(0.002)
         for _ in range(100):
             if self._filter._message_queue.empty() and self._query == self._filter.value:
+                break
+            await asyncio.sleep(0.002)
+        else:
+            return
+        for _ in range(2500):  # a paged store: its answer for that query
+            if self._pages is None or self.shown_query == self._query:
                 return
             await asyncio.sleep(0.002)
 
     def set_sort(self, key: str, reverse: bool = False) -> None:
         current = self._table.current
+        if self._pages is not None and (key, reverse) != ("date", False):
+            self._whole = True  # another order needs every row: read them all
+            self.reload(force=True)
         self._sort, self._reverse = key, reverse
         self._all = sort_rows(self._all, key, reverse)
         self._table.set_sort(key, reverse)

@@ -163,6 +163,17 @@ class HistoryTable(ScrollView, can_focus=True):
         def control(self) -> HistoryTable:
             return self.table
 
+    class NeedMore(Message):
+        """The view reached the last rows and ``more`` says others can be read."""
+
+        def __init__(self, table: HistoryTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> HistoryTable:
+            return self.table
+
     class HeaderSelected(Message):
         """A click on a column header."""
 
@@ -193,6 +204,8 @@ class HistoryTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, bool, int], Strip] = {}
         self._minute = 0
         self._layout: tuple[int, list[tuple[Column, int]]] | None = None
+        self.more = False  # rows after the last can be read (NeedMore when they are near)
+        self._asked = False
 
     # ------------------------------------------------------------------ data
 
@@ -200,6 +213,7 @@ class HistoryTable(ScrollView, can_focus=True):
         """Show ``rows`` (already filtered and sorted). ``keep``: the id to keep the
         cursor on if it is still there (else the cursor goes to the top)."""
         self.rows = rows
+        self._asked = False
         index = 0
         if keep is not None:
             for i, row in enumerate(rows):
@@ -209,6 +223,14 @@ class HistoryTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         self.set_reactive(HistoryTable.cursor, index)
         self._scroll_to_cursor(center=keep is not None)
+        self.refresh()
+
+    def extend_rows(self, rows: Sequence[Row]) -> None:
+        """Show ``rows``: the rows shown, then more after them (the cursor and the
+        scroll stay where they are)."""
+        self.rows = rows
+        self._asked = False
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
         self.refresh()
 
     @property
@@ -372,6 +394,9 @@ class HistoryTable(ScrollView, can_focus=True):
         if y == 0:
             return self._header(width, base, columns)
         index = int(self.scroll_y) + y - 1
+        if self.more and not self._asked and index + self.size.height >= len(self.rows):
+            self._asked = True  # once per set of rows
+            self.post_message(self.NeedMore(self))
         if index >= len(self.rows):
             if index == 0:
                 return Strip([Segment(" " + self.empty_text, base + self._style("muted"))]
