@@ -456,7 +456,9 @@ async def test_a_crash_loses_no_draft(db_file: Path, monkeypatch: pytest.MonkeyP
 
     app = app_for(db_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        # The dialog is pushed, then composed: wait until it has drawn its text.
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                       and "Restore" in screen_text(app))
         assert "Acme [EU] GmbH" in screen_text(app)
         await pilot.press("y")
         screen = await ready(pilot)
