@@ -70,8 +70,11 @@ def environment(tmp: Path) -> dict[str, str]:
         "XDG_DATA_HOME": str(tmp / "data"), "XDG_CONFIG_HOME": str(tmp / "config"),
         "XDG_STATE_HOME": str(tmp / "state"), "TRIAGE_CONFIG": str(tmp / "config.toml"),
         "TRIAGE_DB": str(tmp / "history.json"),
-        # compiled bytecode, as an installed copy has (see bench.py)
-        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "TERM": "xterm-256color",
+        # compiled bytecode, as an installed copy has (see bench.py); an empty value
+        # overrides a PYTHONDONTWRITEBYTECODE=1 inherited through the tmux server,
+        # under which every start compiled the app's sources again
+        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"), "PYTHONDONTWRITEBYTECODE": "",
+        "TERM": "xterm-256color",
     }
 
 
