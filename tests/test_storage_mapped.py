@@ -28,14 +28,14 @@ from triage_tui.storage.jsonfile import Canonical, FileRange, FileView
 
 # The store's file guarantees, run here again with every history mapped (see `mapped`):
 # pytest collects these imported tests in this module, under its autouse fixture.
-from tests.test_review_cache import random_history
-from tests.test_storage import (  # noqa: F401
+from test_review_cache import random_history
+from test_storage import (  # noqa: F401
     test_a_failed_write_leaves_the_previous_file_and_says_so,
     test_corrupt_or_foreign_files_are_never_written,
     test_random_operations_match_a_reference_model,
     test_update_replaces_a_record,
 )
-from tests.test_storage_files import (  # noqa: F401
+from test_storage_files import (  # noqa: F401
     store,
     test_a_file_changing_while_it_is_read_is_read_again,
     test_a_foreign_file_is_parsed_once_then_read_from_its_note,

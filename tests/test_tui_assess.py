@@ -870,7 +870,7 @@ async def test_a_slider_key_moves_nothing_on_screen(app: TriageApp) -> None:
 
         before = places()
         moved: list[str] = []
-        for _ in range(60):
+        for _ in range(30):
             slider = rng.choice(sliders)
             if app.focused is not slider:
                 slider.focus()  # may scroll the form to it: not a key's doing
@@ -899,3 +899,40 @@ async def test_ctrl_b_right_after_a_slider_key_accepts_the_new_suggestion(app: T
         assert screen._evaluation.decision is Decision.ESCALATE_IMMEDIATELY
         assert screen._draft.by == TODAY  # the urgent deadline, not the one shown before
         assert TODAY.isoformat() not in before
+
+
+@asynctest
+async def test_verdict_texts_are_never_cut_off_when_the_form_empties_again(app: TriageApp) -> None:
+    """The verdict reserves the lines of its tallest texts for any scores with the rest of
+    the form as it is; emptying the ask, the communication and the situation brings their
+    warnings back: whatever the scores then, every line of every text is shown."""
+    import random
+
+    from textual.widgets import Input, TextArea
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        panel = screen.query_one("VerdictPanel")
+        screen.load_draft(Draft(account="Initech", ask="Eng fix by Fri", comms="Daily at 5pm",
+                                situation="Exports fail"))
+        await wait_for(pilot, lambda: not panel.measuring and screen._draft.ask)
+        await pilot.pause()
+        screen.query_one("#ask", Input).value = ""
+        screen.query_one("#comms", Input).value = ""
+        screen.query_one("#situation", TextArea).clear()
+        await wait_for(pilot, lambda: not screen._draft.ask and not screen._draft.situation)
+        await wait_for(pilot, lambda: not panel.measuring)
+        await pilot.pause()
+        rng = random.Random(5)
+        sliders = list(screen.query(Slider))
+        cut: list[str] = []
+        for _ in range(30):
+            rng.choice(sliders).value = rng.randint(1, 5)
+            await pilot.pause()
+            for name in ("decision", "route", "why", "warnings"):
+                text = screen.query_one(f"#{name}")
+                lines = len(text.render().wrap(text.content_size.width))
+                if lines > text.content_size.height:
+                    cut.append(f"{name} at {scores(screen)}: {lines} > {text.content_size.height}")
+        assert "no specific ask yet" in panel_text(screen, "warnings") or scores(screen) < (2,)
+        assert not cut, cut[:3]

@@ -76,10 +76,11 @@ def texts(draft: Draft, ev: Evaluation) -> dict[str, tuple[Any, Callable[[], Con
     }
 
 
-def _shape(draft: Draft) -> tuple[Any, ...]:
-    """What besides the scores the decision, route and why texts depend on."""
+def _shape(draft: Draft, today: date) -> tuple[Any, ...]:
+    """What besides the scores the measured texts depend on."""
     return (draft.issue_type, draft.manager_surprised, tuple(draft.signals), draft.by,
-            draft.open_since)
+            draft.open_since, today,
+            *(not text.strip() for text in (draft.ask, draft.comms, draft.situation)))
 
 
 def why_content(why: str, what_ifs: tuple[str, ...]) -> Content:
@@ -121,6 +122,7 @@ class VerdictPanel(Vertical):
         self._measured = -1  # the width the tallest texts were measured at
         self._measured_for: tuple[Any, ...] = ()  # … and the parts of the draft they depend on
         self._applied: tuple[Any, ...] = ()  # the last measurement applied
+        self._tallest: dict[tuple[int, tuple[Any, ...]], dict[str, int]] = {}  # measured
         self._width = -1
 
     def compose(self) -> ComposeResult:
@@ -146,9 +148,14 @@ class VerdictPanel(Vertical):
             for text in self._texts.values():
                 text.styles.min_height = None  # back to the stylesheet's
             self._measured_for = ()  # measure again, at this width
-        if width and _shape(draft) != self._measured_for:  # new width, or a new kind of case
-            self._measured_for = _shape(draft)
-            self._measure(draft, width)
+        shape = _shape(draft, self.today())
+        if width and shape != self._measured_for:  # new width, or a new kind of case
+            self._measured_for = shape
+            known = self._tallest.get((width, self._measured_for))
+            if known is not None:  # measured before (a resize back, the same case again)
+                self._measured_at(width, self._measured_for, known)
+            else:
+                self._measure(draft, width)
         for name, (key, build) in texts(draft, ev).items():
             if self._shown.get(name, self) != key:
                 self._shown[name] = key
@@ -201,17 +208,25 @@ class VerdictPanel(Vertical):
         `draft`, at `width` (in a thread: the pure engine and text wrapping)."""
         today = self.today()
         tallest = dict.fromkeys(self.MEASURED, 0)
+        wrapped: dict[tuple[str, Any], int] = {}  # many scores give the same text: wrap it once
         dims = [d.value for d in Dimension]
         for values in itertools.product(range(SCORE_MIN, SCORE_MAX + 1), repeat=len(dims)):
             scored = dataclasses.replace(draft, scores=Scores(**dict(zip(dims, values))))
             shown = texts(scored, evaluate(scored, self.settings, today=today))
             for name in self.MEASURED:
-                tallest[name] = max(tallest[name], len(shown[name][1]().wrap(width)))
-        self.app.call_from_thread(self._measured_at, width, _shape(draft), tallest)
+                key, build = shown[name]
+                lines = wrapped.get((name, key))
+                if lines is None:
+                    lines = wrapped[name, key] = len(build().wrap(width))
+                tallest[name] = max(tallest[name], lines)
+        self.app.call_from_thread(self._measured_at, width, _shape(draft, today), tallest)
 
     def _measured_at(self, width: int, shape: tuple[Any, ...], tallest: dict[str, int]) -> None:
         # Only for what is shown now: a late result for an earlier draft would reserve
         # lines that depend on how fast the thread ran.
+        if len(self._tallest) >= 64:
+            self._tallest.clear()
+        self._tallest[width, shape] = tallest
         if width == self._measured and shape == self._measured_for:
             self._applied = shape
             self._reserve(tallest)
