@@ -5,12 +5,12 @@ on every change of the form). The texts are built as Content (no markup is parse
 text stays data).
 
 Stable layout: a slider key must not move anything. At each width, the decision, route,
-why and warnings texts reserve the lines of the tallest text any score could give them with the
-rest of the draft as it is (measured once per width in a worker thread: 625 evaluations
-of the pure engine), so a slider key is a repaint of the changed texts alone, never a new
-layout of the screen. Otherwise (a text the form's other fields made taller) a
-reservation only grows: a text taller than any before at this width asks for
-one new layout.
+why and warnings texts reserve the lines of the tallest text any score could give them
+with the rest of the draft as it is (measured in a worker thread: 625 evaluations of the
+pure engine, kept per width and draft shape), so a slider key is a repaint of the changed
+texts alone, never a new layout of the screen. Otherwise (a text the form's other fields
+made taller, before its measurement) a reservation only grows: a text taller than any
+before at this width asks for one new layout.
 """
 
 from __future__ import annotations
