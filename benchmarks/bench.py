@@ -379,7 +379,7 @@ def bench_scale(reps: int, tmp: Path, sizes: tuple[int, ...] = SIZES, screens: b
                 keys.extend(k)
             base_open = base_open or median(opened)
             report(f"history screen open @ {n}", median(opened), base_open,
-                   2.0 if n == 10_000 else None, "same @ 100")
+                   BUDGET_10K if n == 10_000 else None, "same @ 100")
             report(f"filter keystroke @ {n}", median(keys), None, FRAME_60HZ)
 
 
