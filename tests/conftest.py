@@ -5,6 +5,7 @@ a temporary folder)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,18 +14,22 @@ pytest_plugins = ["pg_server"]  # a real throwaway PostgreSQL for the team-serve
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        path = home / name.lower()
-        path.mkdir(parents=True, exist_ok=True)
-        monkeypatch.setenv(name, str(path))
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "history.json"))
-    config = tmp_path / "config.toml"
-    config.write_text("")  # an empty config: the defaults (a TRIAGE_CONFIG that is missing is an error)
-    monkeypatch.setenv("TRIAGE_CONFIG", str(config))
-    return home
+def isolated_user_dirs(tmp_path: Path) -> Iterator[Path]:
+    # A MonkeyPatch of its own: a test calling `monkeypatch.undo()` on the `monkeypatch`
+    # fixture must not put the real user folders back (it did: notes were written to
+    # ~/.cache/triage-tui).
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path / "home"
+        for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+            path = home / name.lower()
+            path.mkdir(parents=True, exist_ok=True)
+            mp.setenv(name, str(path))
+        mp.setenv("HOME", str(home))
+        mp.setenv("TRIAGE_DB", str(tmp_path / "history.json"))
+        config = tmp_path / "config.toml"
+        config.write_text("")  # an empty config: the defaults (a TRIAGE_CONFIG that is missing is an error)
+        mp.setenv("TRIAGE_CONFIG", str(config))
+        yield home
 
 
 @pytest.fixture
