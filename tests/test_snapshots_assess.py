@@ -47,6 +47,9 @@ async def settle(pilot, draft: Draft | None = None) -> None:
         if isinstance(app.screen, AssessScreen) and len(app.screen.query("#situation, #brief")) == 2:  # the lazy parts are in
             break
     if draft is not None:
+        # The empty form's measurement first: reservations only grow, so whether it lands
+        # before or after the draft's would change the reserved lines (seen in CI).
+        await wait_for(pilot, lambda: not app.screen.query_one("VerdictPanel").measuring)
         app.load_draft(draft)
         await pilot.pause()
     for widget in app.screen.query("Input, TextArea"):

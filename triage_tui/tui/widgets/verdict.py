@@ -8,9 +8,9 @@ Stable layout: a slider key must not move anything. At each width, the decision,
 why and warnings texts reserve the lines of the tallest text any score could give them
 with the rest of the draft as it is (measured in a worker thread: 625 evaluations of the
 pure engine, kept per width and draft shape), so a slider key is a repaint of the changed
-texts alone, never a new layout of the screen. Otherwise (a text the form's other fields
-made taller, before its measurement) a reservation only grows: a text taller than any
-before at this width asks for one new layout.
+texts alone, never a new layout of the screen. A measurement sets the reservations to what
+it found; until it lands (another field changed the draft), a text taller than its
+reservation grows it, with one new layout.
 """
 
 from __future__ import annotations
@@ -190,9 +190,14 @@ class VerdictPanel(Vertical):
         self._reserve({name: lines})
         text.update(content)
 
-    def _reserve(self, lines: dict[str, int]) -> None:
+    def _reserve(self, lines: dict[str, int], *, measured: bool = False) -> None:
+        """Reserve `lines` (a count per text): a text only grows, unless the counts are
+        a measurement for the draft shown (then they are exactly what it needs, so the
+        lines reserved never depend on which earlier measurements happened to land)."""
         for name, count in lines.items():
-            if count > self._reserved[name]:
+            if measured:
+                count = max(count, self.RESERVED[name])
+            if count > self._reserved[name] or (measured and count != self._reserved[name]):
                 self._reserved[name] = count
                 text = self._texts[name]
                 text.styles.min_height = count + text.styles.gutter.height
@@ -229,4 +234,4 @@ class VerdictPanel(Vertical):
         self._tallest[width, shape] = tallest
         if width == self._measured and shape == self._measured_for:
             self._applied = shape
-            self._reserve(tallest)
+            self._reserve(tallest, measured=True)
