@@ -91,6 +91,14 @@ def _content(text: str, style: str = "") -> Content:
     return Content.styled(text, style) if style else Content(text)
 
 
+def _only_scores_changed(last: Draft | None, draft: Draft, *, or_by: bool = False) -> bool:
+    """`draft` is `last` with other scores (slider keys) — and, with `or_by`, another
+    "by when" too. What waits until the sliders rest asks this."""
+    if last is None:
+        return False
+    return dataclasses.replace(draft, scores=last.scores, by=last.by if or_by else draft.by) == last
+
+
 def _say(static: Static, content: Content | str) -> None:
     """Show `content` in a message line, hidden (class -blank) while it is empty."""
     update_text(static, content)
@@ -275,7 +283,7 @@ class DraftDetails(Vertical):
             self._suggest_timer.stop()
             self._suggest_timer = None
         last, self._last = self._last, verdict.draft
-        if last is not None and dataclasses.replace(verdict.draft, scores=last.scores) == last:
+        if _only_scores_changed(last, verdict.draft):
             self._suggest_timer = self.set_timer(PREVIEW_DELAY_SCORES, self._show_suggestion)
         else:
             self._show_suggestion()
@@ -408,9 +416,7 @@ class BriefPreview(Vertical):
         if verdict is None:
             return
         last, self._draft = self._draft, verdict.draft
-        scores_only = last is not None and dataclasses.replace(
-            verdict.draft, scores=last.scores, by=last.by
-        ) == last
+        scores_only = _only_scores_changed(last, verdict.draft, or_by=True)
         delay = PREVIEW_DELAY_SCORES if scores_only else PREVIEW_DELAY
         if self._timer is not None:
             self._timer.stop()
