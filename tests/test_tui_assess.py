@@ -733,7 +733,8 @@ async def test_a_draft_loaded_before_the_lazy_form_is_mounted_fills_it(db_file: 
     comes in lazily and fills itself from a draft loaded before it was there."""
 
     class App(TriageApp):
-        MODES = {**TriageApp.MODES, "assess": _LoadsOnMount}
+        def get_default_screen(self) -> _LoadsOnMount:  # the assess mode's screen
+            return _LoadsOnMount()
 
     app = App(db_path=db_file, settings=Settings(), now=lambda: NOW)
     async with app.run_test(size=(120, 40)) as pilot:

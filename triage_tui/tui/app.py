@@ -7,6 +7,7 @@ functions and workers that use them.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -64,6 +65,17 @@ def _today_screen() -> Screen[Any]:
     return TodayScreen()
 
 
+def _collect_garbage_again() -> None:
+    """After the first frame: the cyclic garbage collector back on, if the CLI turned it
+    off for the start (cli.run_tui says why). What exists by now lives as long as the app,
+    so it is frozen first (`gc.freeze`: left out of later collections, which then stay
+    short while keys are typed). A test's app, started with the collector on, changes
+    nothing here."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 OVERDUE_REFRESH_SECONDS = 60.0  # time passes: a due item becomes overdue on its own
 
 
@@ -74,8 +86,13 @@ class TriageApp(App[None]):
     TITLE = TITLE
     SUB_TITLE = SUB_TITLE
 
+    # The assess mode is the one the app starts in, and its screen is the app's default
+    # screen (`get_default_screen`); the mode is added to these in `on_mount`, so F2 can
+    # come back to it. A mode listed here from the start would be mounted while Textual
+    # still holds the start-up batch open (it waits for that screen's mount): its first
+    # layout and frame were drawn inside the batch, thrown away, and drawn again after it
+    # (~25 ms before the first frame at 120x40, a CSS reparse included).
     MODES = {
-        "assess": _assess_screen,
         "history": _history_screen,
         "review": _review_screen,
         "today": _today_screen,
@@ -207,7 +224,11 @@ class TriageApp(App[None]):
 
     # ----------------------------------------------------------------- lifecycle
 
+    def get_default_screen(self) -> Screen[Any]:
+        return _assess_screen()
+
     def on_mount(self) -> None:
+        self.add_mode("assess", _assess_screen)  # already started, with the default screen
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.base_sub_title = self.sub_title  # the badge is added to it
         self.set_interval(OVERDUE_REFRESH_SECONDS, self.refresh_overdue)
@@ -240,6 +261,7 @@ class TriageApp(App[None]):
         from .widgets.deferred import Deferred
 
         self.first_frame_shown = True
+        self.call_after_refresh(_collect_garbage_again)
         self.screen.refresh()
         for placeholder in self.screen.query(Deferred):
             placeholder.start()

@@ -99,6 +99,18 @@ def _only_scores_changed(last: Draft | None, draft: Draft, *, or_by: bool = Fals
     return dataclasses.replace(draft, scores=last.scores, by=last.by if or_by else draft.by) == last
 
 
+def _compact_footer(width: int) -> bool:
+    return width < 110
+
+
+def _palette_hint(width: int) -> bool:
+    return width >= 84
+
+
+def _stacked_helper(width: int) -> bool:
+    return width < 100
+
+
 def _say(static: Static, content: Content | str) -> None:
     """Show `content` in a message line, hidden (class -blank) while it is empty."""
     update_text(static, content)
@@ -468,7 +480,10 @@ class FollowingPrevious(PreviousScores):
 class AssessScreen(Screen[None]):
     """The split screen: the form and its actions; the verdict and the brief beside it."""
 
-    AUTO_FOCUS = None  # the account field, focused in on_mount without scrolling to it
+    # No automatic focus ("" turns it off; None would inherit the app's "*", which
+    # focused the form's scroll container first: two restyles of the whole form before
+    # the first frame). The account field is focused in on_mount, without scrolling to it.
+    AUTO_FOCUS = ""
 
     # ctrl+s/o/n are not priority bindings on purpose: they travel through the focused
     # widget's queue, so keys typed just before them (a fast script, a paste) have been
@@ -531,7 +546,10 @@ class AssessScreen(Screen[None]):
                 if dim is Dimension.ACCOUNT_VALUE:
                     # The helper sits right under its slider, in the first frame (not
                     # deferred): the tab order is the same however fast keys arrive.
-                    self._helper = ValueHelper(settings, id="value-helper")
+                    self._helper = ValueHelper(
+                        settings, id="value-helper",
+                        classes="-stacked" if _stacked_helper(self.app.size.width) else None,
+                    )
                     yield self._helper
             self._details = DraftDetails(settings, id="details")  # in the DOM once mounted
             yield Deferred(self._details)
@@ -540,7 +558,11 @@ class AssessScreen(Screen[None]):
             # Same account, again: this account's previous scores beside the current ones.
             yield Deferred(FollowingPrevious(hide_when_empty=True, id="previous"))
             yield Deferred(BriefPreview(id="preview"))
-        yield SteadyFooter(compact=True)  # no rebuild per focus move (see the widget)
+        # no rebuild per focus move (see the widget); composed for the terminal's width
+        # (on_resize changing it would restyle and rebuild the footer before the first frame)
+        footer = SteadyFooter(compact=_compact_footer(self.app.size.width))
+        footer.show_command_palette = _palette_hint(self.app.size.width)
+        yield footer
 
     def on_mount(self) -> None:
         self.triage.assess = self
@@ -561,9 +583,9 @@ class AssessScreen(Screen[None]):
         # Narrow terminals: compact keys, and below ~84 columns no palette hint (it would
         # push the last keys off the footer; ctrl+p still works and is listed in F1 help).
         footer = self.query_one(Footer)
-        footer.compact = event.size.width < 110
-        footer.show_command_palette = event.size.width >= 84
-        self._helper.set_class(event.size.width < 100, "-stacked")
+        footer.compact = _compact_footer(event.size.width)
+        footer.show_command_palette = _palette_hint(event.size.width)
+        self._helper.set_class(_stacked_helper(event.size.width), "-stacked")
 
     # ----------------------------------------------------------------- live update
 

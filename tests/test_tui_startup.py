@@ -1,0 +1,142 @@
+"""How the app starts: what it does (and does not do) before its first frame.
+
+The first screen is timed in tmux by benchmarks/tmux_bench.py; these tests hold the
+decisions that made it fast, so a change that undoes one fails here, not only there.
+"""
+
+from __future__ import annotations
+
+import gc
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from textual import events
+
+from tui_helpers import asynctest, wait_for
+from triage_tui import cli
+from triage_tui.domain.settings import Settings
+from triage_tui.tui import app as app_module
+from triage_tui.tui.app import TriageApp, make_app
+from triage_tui.tui.screens.assess import AssessScreen
+from triage_tui.tui.screens.history import HistoryScreen
+from triage_tui.tui.widgets.footer import SteadyFooter
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+
+
+class Recording(AssessScreen):
+    """The assess screen, noting every widget that received focus."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.focused_in_turn: list[str] = []
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.focused_in_turn.append(event.widget.id or type(event.widget).__name__)
+
+
+class RecordingApp(TriageApp):
+    def get_default_screen(self) -> Recording:
+        return Recording()
+
+
+@asynctest
+async def test_only_the_account_field_is_focused_at_start(db_file: Path) -> None:
+    """No automatic focus of the form's scroll container first (each focus change of
+    the form restyled all of it before the first frame)."""
+    app = RecordingApp(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.first_frame_shown)
+        await pilot.pause()
+        assert app.screen.focused_in_turn == ["account"]
+
+
+@pytest.mark.parametrize(("size", "compact", "palette"), [
+    ((120, 40), False, True), ((100, 30), True, True), ((80, 24), True, False),
+])
+@asynctest
+async def test_the_footer_is_built_for_the_terminal_width(
+    db_file: Path, size: tuple[int, int], compact: bool, palette: bool
+) -> None:
+    """The footer starts as the width wants it (a change on the first resize restyled and
+    rebuilt it before the first frame), and still follows a resize."""
+    app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    built: list[tuple[bool, bool]] = []
+
+    original = SteadyFooter.on_mount
+
+    def on_mount(footer: SteadyFooter) -> None:
+        built.append((footer.compact, footer.show_command_palette))
+        original(footer)
+
+    SteadyFooter.on_mount = on_mount  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: app.first_frame_shown)
+            footer = app.screen.query_one(SteadyFooter)
+            assert built == [(compact, palette)]
+            assert (footer.compact, footer.show_command_palette) == (compact, palette)
+            await pilot.resize_terminal(130, 40)
+            await wait_for(pilot, lambda: not footer.compact)
+            assert footer.show_command_palette
+    finally:
+        SteadyFooter.on_mount = original  # type: ignore[method-assign]
+
+
+@asynctest
+async def test_the_assess_mode_is_the_default_screen_and_f2_comes_back_to_it(db_file: Path) -> None:
+    app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.first_frame_shown)
+        first = app.screen
+        assert isinstance(first, AssessScreen) and app.current_mode == "assess"
+        await pilot.press(*"Acme")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.current_mode == "assess")
+        assert app.screen is first
+        assert first.read_form().account == "Acme"
+
+
+def test_the_cli_starts_the_app_without_the_cycle_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`triage` runs the app with the collector off until the first frame (TriageApp turns
+    it on), and it is on again once the app has ended, whatever happened."""
+    seen: list[bool] = []
+
+    class Fake:
+        sub_title = ""
+
+        def run(self) -> None:
+            seen.append(gc.isenabled())
+            raise RuntimeError("the app failed")
+
+    monkeypatch.setattr(app_module, "make_app", lambda **_: Fake())
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        cli.run_tui(Path("unused.json"), Settings())
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+@asynctest
+async def test_the_app_turns_the_collector_on_after_the_first_frame(db_file: Path) -> None:
+    app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    gc.disable()  # as cli.run_tui leaves it
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.first_frame_shown)
+            await wait_for(pilot, gc.isenabled)
+    finally:
+        gc.unfreeze()  # the test process's objects, frozen with the app's
+        gc.enable()
+
+
+def test_a_started_collector_is_left_alone() -> None:
+    """Outside the CLI (tests, the screenshots) the collector was never off: nothing is
+    frozen."""
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    app_module._collect_garbage_again()
+    assert gc.get_freeze_count() == before and gc.isenabled()
