@@ -9,10 +9,12 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ...domain.rubric import TOTAL_MAX, TOTAL_MIN, band_for_total
+from .lines import KeptLines
 
 
-class BandBar(Widget):
-    """Two lines: the 4–20 scale coloured by band, and a marker under the total."""
+class BandBar(KeptLines, Widget):
+    """Two lines: the 4–20 scale coloured by band, and a marker under the total (kept per
+    total: see widgets/lines.py)."""
 
     total: reactive[int] = reactive(TOTAL_MIN)
     """The total to mark (a change repaints; the size never changes)."""
@@ -20,6 +22,9 @@ class BandBar(Widget):
     def __init__(self, total: int = TOTAL_MIN, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.set_reactive(BandBar.total, total)
+
+    def shown(self) -> int:
+        return self.total
 
     def render(self) -> Content:
         width = max(self.content_size.width, 20)

@@ -16,9 +16,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from .lines import KeptLines
 
-class Slider(Widget, can_focus=True):
-    """An integer slider from `minimum` to `maximum` (1–5 by default)."""
+
+class Slider(KeptLines, Widget, can_focus=True):
+    """An integer slider from `minimum` to `maximum` (1–5 by default). Its lines are kept
+    per value (see widgets/lines.py): the label and level texts never change."""
 
     DEFAULT_CSS = """
     Slider {
@@ -106,6 +109,9 @@ class Slider(Widget, can_focus=True):
             self.value = value
 
     # ----------------------------------------------------------------- drawing
+
+    def shown(self) -> int:
+        return self.value
 
     def _positions(self, width: int) -> list[int]:
         """Column of each value on the track."""

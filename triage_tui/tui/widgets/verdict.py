@@ -31,6 +31,7 @@ from ...domain.engine import evaluate
 from ...domain.models import Draft, Evaluation, Scores
 from ...domain.rubric import BAND_BY_DECISION, SCORE_MAX, SCORE_MIN, TOTAL_MAX, WARNINGS, Dimension
 from .bandbar import BandBar
+from .lines import KeptText
 
 Parts = list[str | tuple[str, str]]
 
@@ -126,12 +127,15 @@ class VerdictPanel(Vertical):
         self._width = -1
 
     def compose(self) -> ComposeResult:
-        yield Static(id="total")
+        # Lines kept per text shown (widgets/lines.py): most slider keys bring back a
+        # total, band, decision, route or warnings shown before. Not the why / what-if
+        # text: it names the scores, so it is seldom the same twice.
+        yield KeptText(id="total")
         yield BandBar(id="band")
-        yield Static(id="decision")
-        yield Static(id="route")
+        yield KeptText(id="decision")
+        yield KeptText(id="route")
         yield Static(id="why")
-        yield Static(id="warnings")
+        yield KeptText(id="warnings")
 
     def on_mount(self) -> None:
         self._texts = {name: self.query_one(f"#{name}", Static) for name in self.RESERVED}
