@@ -120,23 +120,79 @@ def test_the_cli_starts_the_app_without_the_cycle_collector(monkeypatch: pytest.
     assert gc.isenabled()
 
 
+class _Collections:
+    """Records the collector's passes (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.passes: list[int] = []
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "stop":
+            self.passes.append(info["generation"])
+
+
+@pytest.mark.parametrize("input_goes_on", [False, True])
 @asynctest
-async def test_the_app_turns_the_collector_on_after_the_first_frame(db_file: Path) -> None:
+async def test_the_app_collects_garbage_between_keys(
+    db_file: Path, monkeypatch: pytest.MonkeyPatch, input_goes_on: bool
+) -> None:
+    """Started by the CLI (collector off): after the first frame what exists is frozen and
+    the collector stays off during input; it runs once input pauses — or, while input goes
+    on, once enough new objects piled up."""
+    monkeypatch.setattr(app_module, "GC_QUIET_SECONDS", 0.05)
+    if input_goes_on:
+        monkeypatch.setattr(app_module, "GC_MOST_NEW_OBJECTS", 1)
     app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    collections = _Collections()
+    frozen = gc.get_freeze_count()
     gc.disable()  # as cli.run_tui leaves it
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: app.first_frame_shown)
-            await wait_for(pilot, gc.isenabled)
+            await wait_for(pilot, lambda: gc.get_freeze_count() > frozen)
+            assert not gc.isenabled()
+            gc.callbacks.append(collections)
+            if input_goes_on:
+                app._last_input = float("inf")  # input never pauses
+            await wait_for(pilot, lambda: bool(collections.passes))
+            assert not gc.isenabled()
     finally:
+        if collections in gc.callbacks:
+            gc.callbacks.remove(collections)
         gc.unfreeze()  # the test process's objects, frozen with the app's
         gc.enable()
 
 
-def test_a_started_collector_is_left_alone() -> None:
-    """Outside the CLI (tests, the screenshots) the collector was never off: nothing is
-    frozen."""
-    assert gc.isenabled()
-    before = gc.get_freeze_count()
-    app_module._collect_garbage_again()
-    assert gc.get_freeze_count() == before and gc.isenabled()
+@asynctest
+async def test_no_collection_while_input_goes_on(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_module, "GC_QUIET_SECONDS", 0.05)
+    app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    collections = _Collections()
+    gc.disable()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: bool(app.screen.query("#brief")))
+            await wait_for(pilot, lambda: app.screen.query_one("#preview").settled)
+            await pilot.pause(0.1)
+            app._last_input = float("inf")  # input never pauses
+            gc.collect()  # what the deferred parts' mounting left (over GC_MOST_NEW_OBJECTS)
+            gc.callbacks.append(collections)
+            await pilot.pause(0.3)  # six ticks of the garbage timer
+            assert collections.passes == []
+    finally:
+        if collections in gc.callbacks:
+            gc.callbacks.remove(collections)
+        gc.unfreeze()
+        gc.enable()
+
+
+@asynctest
+async def test_a_started_collector_is_left_alone(db_file: Path) -> None:
+    """Outside the CLI (tests, the screenshots) the collector was never off: it stays on
+    and nothing is frozen."""
+    app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    frozen = gc.get_freeze_count()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.first_frame_shown)
+        await pilot.pause(0.1)
+        assert gc.isenabled() and gc.get_freeze_count() == frozen

@@ -996,11 +996,11 @@ def _error(message: str) -> int:
 
 def run_tui(db: Path | str, settings: Settings, demo: bool = False) -> int:
     restore = _disable_flow_control()  # before the (slow) Textual import: see below
-    # No cyclic garbage collection while the app starts: almost everything allocated until
+    # No automatic cyclic garbage collection in the app: almost everything allocated until
     # the first frame (modules, styles, the first screen's widgets) lives as long as the
     # app, and the collector's passes over it were a fifth of the time to the first frame
-    # (~35 ms at 120x40, one full pass alone ~14 ms). The app turns it on again once the
-    # first frame is shown (TriageApp.on_ready, which also freezes what exists by then).
+    # (~35 ms at 120x40, one full pass alone ~14 ms). After the first frame the app freezes
+    # what exists and collects between keys (TriageApp._collect_garbage_between_keys).
     gc.disable()
     try:
         from .tui.app import make_app

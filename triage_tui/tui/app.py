@@ -65,15 +65,14 @@ def _today_screen() -> Screen[Any]:
     return TodayScreen()
 
 
-def _collect_garbage_again() -> None:
-    """After the first frame: the cyclic garbage collector back on, if the CLI turned it
-    off for the start (cli.run_tui says why). What exists by now lives as long as the app,
-    so it is frozen first (`gc.freeze`: left out of later collections, which then stay
-    short while keys are typed). A test's app, started with the collector on, changes
-    nothing here."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
+# The cyclic garbage collector, when the CLI started the app without it (cli.run_tui):
+# it runs between keys, not during them. A slider key allocates thousands of objects, so
+# the automatic collector ran 1-2 times per key (0.2-0.8 ms of a ~7 ms key, measured in
+# tmux); here it runs once input has paused this long, or after this many new objects
+# (a long burst of typing), and a full pass every tenth time.
+GC_QUIET_SECONDS = 0.5
+GC_MOST_NEW_OBJECTS = 50_000
+GC_FULL_EVERY = 10
 
 
 OVERDUE_REFRESH_SECONDS = 60.0  # time passes: a due item becomes overdue on its own
@@ -131,6 +130,7 @@ class TriageApp(App[None]):
         self.first_frame_shown = False  # see on_ready
         self.assess: AssessScreen | None = None  # the assess mode's screen, once mounted
         self._quit_after_save = False  # ctrl+q pressed while a save was in flight
+        self._last_input = 0.0  # time.monotonic() of the last key or mouse event
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -150,6 +150,8 @@ class TriageApp(App[None]):
         in order), and for escape, the binding in force is run at once, looked up with
         the public `active_bindings`.
         """
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()  # see _collect_garbage
         if isinstance(event, events.Key) and not event.is_forwarded and (
             event.key == "escape"
             or (
@@ -261,13 +263,31 @@ class TriageApp(App[None]):
         from .widgets.deferred import Deferred
 
         self.first_frame_shown = True
-        self.call_after_refresh(_collect_garbage_again)
+        self.call_after_refresh(self._collect_garbage_between_keys)
         self.screen.refresh()
         for placeholder in self.screen.query(Deferred):
             placeholder.start()
         self.call_after_refresh(self.refresh_overdue)  # after the first frame
         if self.assess is not None:  # after the form is complete: a kept draft is offered
             self.call_after_refresh(self.assess.offer_kept_draft)
+
+    def _collect_garbage_between_keys(self) -> None:
+        """After the first frame (the collector is off since the start, see cli.run_tui):
+        what exists by now lives as long as the app, so it is frozen (`gc.freeze`: left
+        out of every later pass), and from now on the collector runs when input pauses
+        (`_collect_garbage`). A test's app, started with the collector on, keeps it."""
+        if gc.isenabled():
+            return
+        gc.freeze()
+        self._collections = 0
+        self.set_interval(GC_QUIET_SECONDS, self._collect_garbage, name="garbage")
+
+    def _collect_garbage(self) -> None:
+        new_objects = gc.get_count()[0]
+        quiet = time.monotonic() - self._last_input >= GC_QUIET_SECONDS
+        if new_objects and (quiet or new_objects >= GC_MOST_NEW_OBJECTS):
+            self._collections += 1
+            gc.collect(2 if self._collections % GC_FULL_EVERY == 0 else 1)
 
     def today(self):  # -> date
         """The local date, read from the clock at most once a second (it is asked on
