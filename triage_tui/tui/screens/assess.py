@@ -835,7 +835,7 @@ class AssessScreen(Screen[None]):
             ask=inert(draft.ask),
             comms=inert(draft.comms),
         )
-        with self.prevent(Input.Changed, Slider.Changed):
+        with self.prevent(Input.Changed):
             self._account.value = draft.account
             for dim, slider in self._sliders.items():
                 slider.value = draft.scores[dim]

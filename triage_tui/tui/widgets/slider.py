@@ -1,8 +1,9 @@
 """A small 1–5 slider: a clamped reactive value, a track, and the text of the current level.
 
 Keys: left/right and h/l step by one, 1–5 set the value, home/end jump to the ends.
-A click on the track sets the value under the mouse. Every change posts `Slider.Changed`;
-a burst of changes coalesces (`can_replace`), so a listener recomputes once.
+A click on the track sets the value under the mouse. A listener watches `value` (Textual's
+`watch`): the slider posts no message of its own (nothing handled one, and each key paid for
+its trip up through the form, the screen and the app).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Mapping
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -57,21 +57,6 @@ class Slider(KeptLines, Widget, can_focus=True):
     value: reactive[int] = reactive(1, init=False)
     """The current value, always clamped to minimum..maximum."""
 
-    class Changed(Message):
-        """The slider's value changed."""
-
-        def __init__(self, slider: Slider, value: int) -> None:
-            super().__init__()
-            self.slider = slider
-            self.value = value
-
-        @property
-        def control(self) -> Slider:
-            return self.slider
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, Slider.Changed) and message.slider is self.slider
-
     def __init__(
         self,
         label: str,
@@ -97,9 +82,6 @@ class Slider(KeptLines, Widget, can_focus=True):
 
     def validate_value(self, value: int) -> int:
         return max(self.minimum, min(self.maximum, int(value)))
-
-    def watch_value(self, value: int) -> None:
-        self.post_message(self.Changed(self, value))
 
     def action_step(self, delta: int) -> None:
         self.value = self.validate_value(self.value + delta)
