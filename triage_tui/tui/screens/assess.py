@@ -68,6 +68,8 @@ if TYPE_CHECKING:
 # in bursts, so the preview waits for them to rest; typed text shows sooner.
 PREVIEW_DELAY = 0.3
 PREVIEW_DELAY_SCORES = 1.0
+# Evaluations kept per draft shape (every score combination: 5**4 = 625, a few KB each).
+EVALUATIONS_KEPT = 1024
 # Seconds between looks at the form for the private autosave of an unsaved draft.
 AUTOSAVE_EVERY = 1.0
 
@@ -629,7 +631,7 @@ class AssessScreen(Screen[None]):
         )
         evaluation = self._evaluations.get(key)
         if evaluation is None:
-            if len(self._evaluations) >= 32:
+            if len(self._evaluations) >= EVALUATIONS_KEPT:
                 self._evaluations.clear()
             evaluation = self._evaluations[key] = evaluate(draft, self.triage.settings, today=today)
         self._draft, self._evaluation = draft, evaluation

@@ -1,12 +1,13 @@
 """`Deferred`: the idea of Textual's `Lazy` (textual.lazy), timed for a real terminal.
 
 Like `Lazy`, it stands in for a widget in `compose` and mounts it just after the first
-frame. `Lazy` mounts after the first *refresh*; but Textual (8.2) draws the first screen
-inside its start-up `batch_update`, so that frame is not written to the terminal, and the
-next one comes only after the lazily mounted widgets are built. Measured in tmux at 120×40,
-the first screen then took 1.6–2× a bare app's. Here the app tells the placeholders when
-its first frame can be shown (`App.on_ready`, after the start-up batch): the screen is
-refreshed, and the widgets are mounted after that refresh.
+frame. `Lazy` mounts after the first *refresh*; but a refresh is not always a frame the
+terminal gets: Textual (8.2) draws a screen mounted during its start-up `batch_update`
+inside the batch (when the assess screen was a listed mode: see TriageApp.MODES), and
+that frame was thrown away, the next coming only after the lazily mounted widgets were
+built (measured in tmux at 120×40: the first screen took 1.6–2× a bare app's). Here the
+app tells the placeholders when its first frame has been shown (`App.on_ready`): the
+widgets are mounted after the refresh that follows.
 """
 
 from __future__ import annotations
