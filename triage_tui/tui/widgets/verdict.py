@@ -35,6 +35,11 @@ from .lines import KeptText
 
 Parts = list[str | tuple[str, str]]
 
+# Measurements (the tallest texts any scores give), by settings, width and draft shape: a
+# pure function of those, so kept for the process (a resize back, the same case again,
+# the next window of the app) and bounded. Touched on the app's thread only.
+_TALLEST: dict[tuple[str, int, tuple[Any, ...]], dict[str, int]] = {}
+
 
 def total_content(total: int) -> Content:
     return Content.assemble("Total ", (str(total), "b"), f"/{TOTAL_MAX}")
@@ -123,7 +128,7 @@ class VerdictPanel(Vertical):
         self._measured = -1  # the width the tallest texts were measured at
         self._measured_for: tuple[Any, ...] = ()  # … and the parts of the draft they depend on
         self._applied: tuple[Any, ...] = ()  # the last measurement applied
-        self._tallest: dict[tuple[int, tuple[Any, ...]], dict[str, int]] = {}  # measured
+        self._settings_key = repr(settings)  # the measurements depend on them (rubric, routes)
         self._width = -1
 
     def compose(self) -> ComposeResult:
@@ -155,7 +160,7 @@ class VerdictPanel(Vertical):
         shape = _shape(draft, self.today())
         if width and shape != self._measured_for:  # new width, or a new kind of case
             self._measured_for = shape
-            known = self._tallest.get((width, self._measured_for))
+            known = _TALLEST.get((self._settings_key, width, self._measured_for))
             if known is not None:  # measured before (a resize back, the same case again)
                 self._measured_at(width, self._measured_for, known)
             else:
@@ -233,9 +238,9 @@ class VerdictPanel(Vertical):
     def _measured_at(self, width: int, shape: tuple[Any, ...], tallest: dict[str, int]) -> None:
         # Only for what is shown now: a late result for an earlier draft would reserve
         # lines that depend on how fast the thread ran.
-        if len(self._tallest) >= 64:
-            self._tallest.clear()
-        self._tallest[width, shape] = tallest
+        if len(_TALLEST) >= 256:
+            _TALLEST.clear()
+        _TALLEST[self._settings_key, width, shape] = tallest
         if width == self._measured and shape == self._measured_for:
             self._applied = shape
             self._reserve(tallest, measured=True)
