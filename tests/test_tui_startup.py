@@ -140,6 +140,7 @@ async def test_the_app_collects_garbage_between_keys(
     the collector stays off during input; it runs once input pauses — or, while input goes
     on, once enough new objects piled up."""
     monkeypatch.setattr(app_module, "GC_QUIET_SECONDS", 0.05)
+    monkeypatch.setattr(app_module, "GC_LEAST_NEW_OBJECTS", 1)
     if input_goes_on:
         monkeypatch.setattr(app_module, "GC_MOST_NEW_OBJECTS", 1)
     app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
@@ -178,6 +179,29 @@ async def test_no_collection_while_input_goes_on(db_file: Path, monkeypatch: pyt
             gc.collect()  # what the deferred parts' mounting left (over GC_MOST_NEW_OBJECTS)
             gc.callbacks.append(collections)
             await pilot.pause(0.3)  # six ticks of the garbage timer
+            assert collections.passes == []
+    finally:
+        if collections in gc.callbacks:
+            gc.callbacks.remove(collections)
+        gc.unfreeze()
+        gc.enable()
+
+
+@asynctest
+async def test_an_idle_app_does_not_collect(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few new objects (an idle app's timers) are no reason for a pass."""
+    monkeypatch.setattr(app_module, "GC_QUIET_SECONDS", 0.05)
+    app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+    collections = _Collections()
+    gc.disable()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: bool(app.screen.query("#brief")))
+            await wait_for(pilot, lambda: app.screen.query_one("#preview").settled)
+            await pilot.pause(0.1)
+            gc.collect()
+            gc.callbacks.append(collections)
+            await pilot.pause(0.3)  # six ticks of the garbage timer, input quiet
             assert collections.passes == []
     finally:
         if collections in gc.callbacks:

@@ -69,8 +69,10 @@ def _today_screen() -> Screen[Any]:
 # it runs between keys, not during them. A slider key allocates thousands of objects, so
 # the automatic collector ran 1-2 times per key (0.2-0.8 ms of a ~7 ms key, measured in
 # tmux); here it runs once input has paused this long, or after this many new objects
-# (a long burst of typing), and a full pass every tenth time.
+# (a long burst of typing), and a full pass every tenth time. An idle app's few new
+# objects (fewer than Python's own first threshold) wait: no passes while nothing happens.
 GC_QUIET_SECONDS = 0.5
+GC_LEAST_NEW_OBJECTS = 700
 GC_MOST_NEW_OBJECTS = 50_000
 GC_FULL_EVERY = 10
 
@@ -285,7 +287,7 @@ class TriageApp(App[None]):
     def _collect_garbage(self) -> None:
         new_objects = gc.get_count()[0]
         quiet = time.monotonic() - self._last_input >= GC_QUIET_SECONDS
-        if new_objects and (quiet or new_objects >= GC_MOST_NEW_OBJECTS):
+        if new_objects >= GC_LEAST_NEW_OBJECTS and (quiet or new_objects >= GC_MOST_NEW_OBJECTS):
             self._collections += 1
             gc.collect(2 if self._collections % GC_FULL_EVERY == 0 else 1)
 
