@@ -7,6 +7,8 @@ decisions that made it fast, so a change that undoes one fails here, not only th
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -121,14 +123,32 @@ def test_the_cli_starts_the_app_without_the_cycle_collector(monkeypatch: pytest.
 
 
 class _Collections:
-    """Records the collector's passes (gc.callbacks)."""
+    """Records the collector's passes, once `listen()` was called (gc.callbacks)."""
 
     def __init__(self) -> None:
         self.passes: list[int] = []
 
+    def listen(self) -> None:
+        gc.callbacks.append(self)
+
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "stop":
             self.passes.append(info["generation"])
+
+
+@contextmanager
+def _collector_off() -> Iterator[_Collections]:
+    """The collector off, as cli.run_tui leaves it; afterwards on again, the callback gone
+    and the test process's objects (frozen with the app's) unfrozen."""
+    collections = _Collections()
+    gc.disable()
+    try:
+        yield collections
+    finally:
+        if collections in gc.callbacks:
+            gc.callbacks.remove(collections)
+        gc.unfreeze()
+        gc.enable()
 
 
 @pytest.mark.parametrize("input_goes_on", [False, True])
@@ -144,70 +164,45 @@ async def test_the_app_collects_garbage_between_keys(
     if input_goes_on:
         monkeypatch.setattr(app_module, "GC_MOST_NEW_OBJECTS", 1)
     app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
-    collections = _Collections()
     frozen = gc.get_freeze_count()
-    gc.disable()  # as cli.run_tui leaves it
-    try:
+    with _collector_off() as collections:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: app.first_frame_shown)
             await wait_for(pilot, lambda: gc.get_freeze_count() > frozen)
             assert not gc.isenabled()
-            gc.callbacks.append(collections)
+            collections.listen()
             if input_goes_on:
                 app._last_input = float("inf")  # input never pauses
             await wait_for(pilot, lambda: bool(collections.passes))
             assert not gc.isenabled()
-    finally:
-        if collections in gc.callbacks:
-            gc.callbacks.remove(collections)
-        gc.unfreeze()  # the test process's objects, frozen with the app's
-        gc.enable()
 
 
-@asynctest
-async def test_no_collection_while_input_goes_on(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app_module, "GC_QUIET_SECONDS", 0.05)
+@pytest.mark.parametrize(("new_objects", "input_goes_on", "passes"), [
+    (0, False, []),  # nothing new
+    (app_module.GC_LEAST_NEW_OBJECTS - 1, False, []),  # an idle app's timers: no reason
+    (app_module.GC_LEAST_NEW_OBJECTS, False, [1]),  # input paused, garbage to look at
+    (app_module.GC_MOST_NEW_OBJECTS - 1, True, []),  # typing: wait for the pause
+    (app_module.GC_MOST_NEW_OBJECTS, True, [1]),  # typing on and on: collect anyway
+])
+def test_when_a_pass_runs(db_file: Path, monkeypatch: pytest.MonkeyPatch,
+                          new_objects: int, input_goes_on: bool, passes: list[int]) -> None:
     app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
-    collections = _Collections()
-    gc.disable()
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: bool(app.screen.query("#brief")))
-            await wait_for(pilot, lambda: app.screen.query_one("#preview").settled)
-            await pilot.pause(0.1)
-            app._last_input = float("inf")  # input never pauses
-            gc.collect()  # what the deferred parts' mounting left (over GC_MOST_NEW_OBJECTS)
-            gc.callbacks.append(collections)
-            await pilot.pause(0.3)  # six ticks of the garbage timer
-            assert collections.passes == []
-    finally:
-        if collections in gc.callbacks:
-            gc.callbacks.remove(collections)
-        gc.unfreeze()
-        gc.enable()
+    ran: list[int] = []
+    monkeypatch.setattr(app_module.gc, "get_count", lambda: (new_objects, 0, 0))
+    monkeypatch.setattr(app_module.gc, "collect", ran.append)
+    app._last_input = float("inf") if input_goes_on else 0.0
+    app._collect_garbage()
+    assert ran == passes
 
 
-@asynctest
-async def test_an_idle_app_does_not_collect(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A few new objects (an idle app's timers) are no reason for a pass."""
-    monkeypatch.setattr(app_module, "GC_QUIET_SECONDS", 0.05)
+def test_every_tenth_pass_is_a_full_one(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
-    collections = _Collections()
-    gc.disable()
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: bool(app.screen.query("#brief")))
-            await wait_for(pilot, lambda: app.screen.query_one("#preview").settled)
-            await pilot.pause(0.1)
-            gc.collect()
-            gc.callbacks.append(collections)
-            await pilot.pause(0.3)  # six ticks of the garbage timer, input quiet
-            assert collections.passes == []
-    finally:
-        if collections in gc.callbacks:
-            gc.callbacks.remove(collections)
-        gc.unfreeze()
-        gc.enable()
+    ran: list[int] = []
+    monkeypatch.setattr(app_module.gc, "get_count", lambda: (app_module.GC_LEAST_NEW_OBJECTS, 0, 0))
+    monkeypatch.setattr(app_module.gc, "collect", ran.append)
+    for _ in range(2 * app_module.GC_FULL_EVERY):
+        app._collect_garbage()
+    assert ran == ([1] * (app_module.GC_FULL_EVERY - 1) + [2]) * 2
 
 
 @asynctest
@@ -218,5 +213,6 @@ async def test_a_started_collector_is_left_alone(db_file: Path) -> None:
     frozen = gc.get_freeze_count()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.first_frame_shown)
+        await wait_for(pilot, lambda: bool(app.screen.query("#situation, #brief")))
         await pilot.pause(0.1)
         assert gc.isenabled() and gc.get_freeze_count() == frozen

@@ -133,6 +133,7 @@ class TriageApp(App[None]):
         self.assess: AssessScreen | None = None  # the assess mode's screen, once mounted
         self._quit_after_save = False  # ctrl+q pressed while a save was in flight
         self._last_input = 0.0  # time.monotonic() of the last key or mouse event
+        self._collections = 0  # passes of the collector run by _collect_garbage
         self._saved_theme = self._load_state().get("theme")
         if isinstance(self._saved_theme, str) and self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
@@ -281,7 +282,6 @@ class TriageApp(App[None]):
         if gc.isenabled():
             return
         gc.freeze()
-        self._collections = 0
         self.set_interval(GC_QUIET_SECONDS, self._collect_garbage, name="garbage")
 
     def _collect_garbage(self) -> None:
