@@ -216,3 +216,19 @@ async def test_a_started_collector_is_left_alone(db_file: Path) -> None:
         await wait_for(pilot, lambda: bool(app.screen.query("#situation, #brief")))
         await pilot.pause(0.1)
         assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+@asynctest
+async def test_ctrl_q_while_the_lower_form_mounts_quits_cleanly(db_file: Path) -> None:
+    """The lower form comes just after the first frame; ctrl+q typed in that moment used
+    to read it before its fields existed, or remove them before it heard its Mount event
+    (a crash, exit code 1). Quit at a few moments across that window."""
+    import asyncio
+
+    for ms in (5, 15, 25, 35, 45, 60):
+        app = make_app(db_path=db_file, settings=Settings(), now=lambda: NOW)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.first_frame_shown)
+            await asyncio.sleep(ms / 1000)
+            await pilot.press("ctrl+q")
+        assert app.return_code == 0, ms

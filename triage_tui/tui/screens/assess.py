@@ -132,7 +132,6 @@ class ValueHelper(Vertical):
         super().__init__(**kwargs)
         self.settings = settings
         self.errors: dict[str, str] = {}
-        self.ready = False  # mounted and holding its fields
 
     def compose(self) -> ComposeResult:
         from textual.widgets import RadioButton, RadioSet
@@ -157,7 +156,6 @@ class ValueHelper(Vertical):
         self._hint = self.query_one("#arr-hint", Static)
         self.hint_key: Any = None  # what the hint shown was made from (the screen's)
         self._loaded = -1
-        self.ready = True
         self.watch(self.screen, "verdict", self._follow)
 
     def _follow(self, verdict: Verdict | None) -> None:
@@ -184,6 +182,10 @@ class ValueHelper(Vertical):
         self.screen.show_value_hint()  # type: ignore[attr-defined]
 
     def read(self, draft: Draft) -> Draft:
+        """`draft` with ARR and the tier read in (before this is mounted, `draft` as it is:
+        the fields will be filled from it)."""
+        if not self.is_mounted:
+            return draft
         self.errors = {}
         try:
             arr = parse_optional_amount(self._arr.value)
@@ -221,15 +223,18 @@ class DraftDetails(Vertical):
         from textual.widgets import Checkbox, OptionList, TextArea
         from textual.widgets.option_list import Option
 
+        # The fields are kept as they are made (not queried in on_mount: quitting while
+        # this form mounts removes them before it hears its Mount event).
         settings = self.settings
         yield Label("Why these scores", classes="section")
-        for dim in Dimension:
-            yield Input(
-                placeholder=f"Why {DIMENSIONS[dim].phrase}…", id=f"why-{dim.value}", classes="why",
-                select_on_focus=False,
-            )
+        self._why = {
+            dim: Input(placeholder=f"Why {DIMENSIONS[dim].phrase}…", id=f"why-{dim.value}",
+                       classes="why", select_on_focus=False)
+            for dim in Dimension
+        }
+        yield from self._why.values()
         yield Label("Issue type", classes="section")
-        yield OptionList(
+        self._issue_type = OptionList(
             *(
                 Option(
                     Content.assemble(
@@ -241,42 +246,46 @@ class DraftDetails(Vertical):
             ),
             id="issue-type",
         )
+        yield self._issue_type
         yield Label("Escalation signals", classes="section")
-        for signal, text in SIGNALS.items():
-            yield Checkbox(text, id=f"signal-{signal.value}", classes="signal")
-        yield Checkbox(
+        self._signals = {
+            signal: Checkbox(text, id=f"signal-{signal.value}", classes="signal")
+            for signal, text in SIGNALS.items()
+        }
+        yield from self._signals.values()
+        self._manager = Checkbox(
             "My manager would be surprised to hear this from the customer", id="manager-surprised"
         )
+        yield self._manager
+        self._inputs = {
+            "open-since": Input(placeholder="YYYY-MM-DD", id="open-since", classes="date",
+                                select_on_focus=False),
+            "ask": Input(placeholder="What you need, from whom", id="ask", select_on_focus=False),
+            "by": Input(placeholder="YYYY-MM-DD", id="by", classes="date", select_on_focus=False),
+            "comms": Input(placeholder="What you tell the customer, when", id="comms",
+                           select_on_focus=False),
+        }
         yield Label("Open since (YYYY-MM-DD)", classes="field-label")
         with Horizontal(classes="date-row"):
-            yield Input(placeholder="YYYY-MM-DD", id="open-since", classes="date",
-                        select_on_focus=False)
+            yield self._inputs["open-since"]
             yield Static("", id="open-since-error", classes="validation -blank")
         yield Label("Situation", classes="field-label")
-        yield TextArea(id="situation", soft_wrap=True, show_line_numbers=False)
+        self._situation = TextArea(id="situation", soft_wrap=True, show_line_numbers=False)
+        yield self._situation
         yield Label("Specific ask (what, from whom)", classes="field-label")
-        yield Input(placeholder="What you need, from whom", id="ask", select_on_focus=False)
+        yield self._inputs["ask"]
         yield Label("By when (YYYY-MM-DD)", classes="field-label")
+        self._by_hint = Static("", id="by-hint", classes="date-hint -blank")
         with Horizontal(classes="date-row"):
-            yield Input(placeholder="YYYY-MM-DD", id="by", classes="date", select_on_focus=False)
+            yield self._inputs["by"]
             yield Static("", id="by-error", classes="validation -blank")
-            yield Static("", id="by-hint", classes="date-hint -blank")
+            yield self._by_hint
         yield Label("Customer communication", classes="field-label")
-        yield Input(placeholder="What you tell the customer, when", id="comms",
-                    select_on_focus=False)
+        yield self._inputs["comms"]
 
     def on_mount(self) -> None:
         from textual.widgets import Checkbox, OptionList, TextArea
 
-        self._inputs = {
-            name: self.query_one(f"#{name}", Input) for name in ("open-since", "ask", "by", "comms")
-        }
-        self._why = {dim: self.query_one(f"#why-{dim.value}", Input) for dim in Dimension}
-        self._signals = {s: self.query_one(f"#signal-{s.value}", Checkbox) for s in Signal}
-        self._issue_type = self.query_one("#issue-type", OptionList)
-        self._manager = self.query_one("#manager-surprised", Checkbox)
-        self._situation = self.query_one("#situation", TextArea)
-        self._by_hint = self.query_one("#by-hint", Static)
         self._prevented = (
             Input.Changed, Checkbox.Changed, TextArea.Changed, OptionList.OptionHighlighted,
         )
@@ -344,6 +353,8 @@ class DraftDetails(Vertical):
         self._show_errors()
 
     def set_why_value(self, text: str) -> None:
+        if not self.is_mounted:  # the screen's draft has it: the fields are filled from it
+            return
         with self.prevent(Input.Changed):
             self._why[Dimension.ACCOUNT_VALUE].value = text
 
@@ -354,7 +365,7 @@ class DraftDetails(Vertical):
 
     def accept_suggested_by(self) -> bool:
         """Put the suggested deadline in "by when" (the screen hears the change)."""
-        suggested = self._suggestion()  # the current one, shown yet or not
+        suggested = self._suggestion() if self.is_mounted else None  # the current one, shown yet or not
         if suggested is None:
             return False
         by = self._inputs["by"]
@@ -365,7 +376,11 @@ class DraftDetails(Vertical):
     # -------------------------------------------------------------- the fields → a draft
 
     def read(self, draft: Draft, today: date) -> Draft:
-        """`draft` with every field of this form read in; `errors` says what could not be."""
+        """`draft` with every field of this form read in; `errors` says what could not be.
+        Until this form is mounted (it comes just after the first frame, and a key may be
+        quicker), `draft` as it is: the fields will be filled from it."""
+        if not self.is_mounted:
+            return draft
         inputs = self._inputs
         self.errors = {}
         open_since = self._read_date("open-since")
@@ -598,11 +613,8 @@ class AssessScreen(Screen[None]):
             account=self._account.value.strip(),
             scores=Scores(**{d.value: s.value for d, s in self._sliders.items()}),
         )
-        for helper in self.query(ValueHelper):  # none until it is mounted
-            draft = helper.read(draft)
-        for details in self.query(DraftDetails):
-            draft = details.read(draft, self.triage.today())
-        return draft
+        draft = self._helper.read(draft)
+        return self._details.read(draft, self.triage.today())
 
     def recompute(self) -> None:
         """Read the whole form, evaluate it, show the verdict."""
@@ -699,6 +711,8 @@ class AssessScreen(Screen[None]):
         if not why.strip() or why == self._why_value_auto:
             reason = account_value_reason(draft.arr, draft.strategic, settings)
             self._why_value_auto = f"{reason} (suggested {value})"
+            rationale = dataclasses.replace(draft.rationale, account_value=self._why_value_auto)
+            self._draft = dataclasses.replace(self._draft, rationale=rationale)
             self._details.set_why_value(self._why_value_auto)
         self.recompute()
 
@@ -708,7 +722,7 @@ class AssessScreen(Screen[None]):
         draft = self._draft
         key = (helper.errors.get("arr"), draft.arr, draft.strategic, self._value_by_hand,
                draft.scores.account_value)
-        if not helper.ready or key == helper.hint_key:
+        if not helper.is_mounted or key == helper.hint_key:
             return  # called on every slider key: nothing to do unless the helper's inputs changed
         helper.hint_key = key
         if "arr" in self._helper.errors:
@@ -926,7 +940,7 @@ class AssessScreen(Screen[None]):
 
     def action_accept_deadline(self) -> None:
         """Use the suggested "by when" (the CSM can still type over it)."""
-        if not self.query(DraftDetails) or not self._details.accept_suggested_by():
+        if not self._details.accept_suggested_by():
             self.notify("There is no suggested deadline to use: a date is already given.",
                         severity="warning", timeout=3)
 
