@@ -704,7 +704,6 @@ def late_day(start: date, threshold: int) -> date:
 def clocks(esc: Escalation, now: datetime, settings: Settings = DEFAULT_SETTINGS) -> Clocks:
     s = esc.state
     tz = now.tzinfo
-    today = now.date()
     status = s.status
 
     ack_due = None

@@ -49,7 +49,6 @@ from ...domain.rubric import (
     TOTAL_MAX,
     Dimension,
     IssueType,
-    Signal,
     Strategic,
 )
 from ..widgets.deferred import Deferred

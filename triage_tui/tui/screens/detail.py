@@ -279,7 +279,6 @@ class DetailScreen(EscalationActions, Screen[None]):
     # ----------------------------------------------------------------- keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        a = self.assessment
         if self.deleted and action not in ("close",):
             return False
         if action == "act" and self.escalation is not None:
