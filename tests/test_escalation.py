@@ -874,3 +874,24 @@ def test_escalation_module_is_pure_and_light() -> None:
             "assert not bad, bad")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(("status", "resolved", "words"), [
+    ("escalated", False, "is not resolved yet"),
+    ("acknowledged", False, "is not resolved yet"),
+    ("resolved", True, None),
+    ("closed", True, None),  # done already: nothing to refuse, nothing to record
+])
+def test_checkin_refusals_shared_by_both_stores(status, resolved, words) -> None:
+    esc, _ = in_status(status)
+    refusal = E.checkin_refused(esc, resolved, "assessment #1")
+    if words is None:
+        assert refusal is None
+    else:
+        assert refusal.startswith(f"assessment #1 {words}") and "triage resolve 1" in refusal
+
+
+def test_a_checkin_after_handling_it_yourself_is_refused() -> None:
+    esc, a = start("handle-yourself")
+    esc = esc.apply(E.resolve_event(MON + H, 4))
+    assert "handled without escalating" in E.checkin_refused(esc, True, "escalation 1")

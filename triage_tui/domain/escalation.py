@@ -509,6 +509,20 @@ def refused(esc: Escalation, kind: EventKind) -> str | None:
     return None
 
 
+def checkin_refused(esc: Escalation, resolved: bool, ref: str) -> str | None:
+    """Why the post-escalation check-in cannot be recorded on ``esc`` (``ref`` names it,
+    e.g. "assessment #3"), or None when it can. A closed escalation is not refused: its
+    check-in is done, and recording it again changes nothing (the stores return it)."""
+    if esc.status is Status.CLOSED:
+        return None
+    if not resolved:
+        return (f"{ref} is not resolved yet: the check-in follows the resolution "
+                f"(triage resolve {esc.id} --satisfaction N)")
+    if esc.state.escalated_at is None:
+        return f"{ref} was handled without escalating: no post-escalation check-in is due"
+    return None
+
+
 # --- building events ------------------------------------------------------------------
 # ``now`` is the caller's aware "now" (its time zone is the user's: a ``next`` date is
 # checked against the local day).

@@ -56,6 +56,7 @@ from ..domain.escalation import (
     Event,
     Status,
     checkin_event,
+    checkin_refused,
     legacy_events,
     resolve_event,
 )
@@ -1074,18 +1075,11 @@ class HistoryStore:
         when = _utc(now or datetime.now(timezone.utc))
         with self._mutex:
             a, esc = self.get(doc_id), self.escalation(doc_id)
+            refusal = checkin_refused(esc, a.resolved_at is not None, f"assessment #{doc_id}")
+            if refusal is not None:
+                raise StoreError(refusal)
             if esc.status is Status.CLOSED:
                 return a
-            if a.resolved_at is None:
-                raise StoreError(
-                    f"assessment #{doc_id} is not resolved yet: the check-in follows the "
-                    f"resolution (triage resolve {doc_id} --satisfaction N)"
-                )
-            if esc.state.escalated_at is None:
-                raise StoreError(
-                    f"assessment #{doc_id} was handled without escalating: "
-                    "no post-escalation check-in is due"
-                )
             self.append(doc_id, checkin_event(when, note))
             return self.get(doc_id)
 

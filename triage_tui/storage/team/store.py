@@ -24,6 +24,7 @@ from ...domain.escalation import (
     Event,
     Status,
     checkin_event,
+    checkin_refused,
     legacy_events,
     resolve_event,
 )
@@ -658,15 +659,11 @@ class TeamStore:
         change if it already is)."""
         when = _utc(now or datetime.now(timezone.utc))
         a, esc = self.get(doc_id), self.escalation(doc_id)
+        refusal = checkin_refused(esc, a.resolved_at is not None, f"escalation {doc_id}")
+        if refusal is not None:
+            raise TeamServerError(refusal)
         if esc.status is Status.CLOSED:
             return a
-        if a.resolved_at is None:
-            raise TeamServerError(
-                f"escalation {doc_id} is not resolved yet: the check-in follows the "
-                f"resolution (triage resolve {doc_id} --satisfaction N)")
-        if esc.state.escalated_at is None:
-            raise TeamServerError(f"escalation {doc_id} was handled without escalating: "
-                                  "no post-escalation check-in is due")
         self.append(doc_id, checkin_event(when, note), expect=expected_version)
         return self.get(doc_id)
 
