@@ -364,7 +364,8 @@ class DraftDetails(Vertical):
 
     def accept_suggested_by(self) -> bool:
         """Put the suggested deadline in "by when" (the screen hears the change)."""
-        suggested = self._suggestion() if self.is_mounted else None  # the current one, shown yet or not
+        # The current suggestion, shown yet or not (none before the fields exist).
+        suggested = self._suggestion() if self.is_mounted else None
         if suggested is None:
             return False
         by = self._inputs["by"]
