@@ -937,3 +937,50 @@ async def test_verdict_texts_are_never_cut_off_when_the_form_empties_again(app: 
                     cut.append(f"{name} at {scores(screen)}: {lines} > {text.content_size.height}")
         assert "no specific ask yet" in panel_text(screen, "warnings") or scores(screen) < (2,)
         assert not cut, cut[:3]
+
+
+@asynctest
+async def test_after_a_resize_the_verdict_texts_fit_and_keep_no_stale_lines(app: TriageApp) -> None:
+    """A new width measures the tallest texts again. While that runs, slider keys cut no
+    text off (a text that needs more lines grows); once it lands, each text holds exactly
+    the lines measured for the new width — none left over from the old one."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        panel = screen.query_one("VerdictPanel")
+        await wait_for(pilot, lambda: not panel.measuring)
+        await pilot.pause()
+        names = ("decision", "route", "why", "warnings")
+
+        def heights() -> dict[str, int]:
+            return {name: screen.query_one(f"#{name}").content_size.height for name in names}
+
+        def cut() -> list[str]:
+            found = []
+            for name in names:
+                text = screen.query_one(f"#{name}")
+                lines = len(text.render().wrap(text.content_size.width))
+                if lines > text.content_size.height:
+                    found.append(f"{name}: {lines} > {text.content_size.height}")
+            return found
+
+        import random
+
+        rng = random.Random(2)
+        sliders = list(screen.query(Slider))
+        wide = heights()
+        for size in ((84, 30), (120, 40)):
+            await pilot.resize_terminal(*size)
+            seen: list[str] = []
+            for _ in range(200):  # slider keys while the new width is measured
+                rng.choice(sliders).value = rng.randint(1, 5)
+                await pilot.pause()
+                seen += cut()
+                if not panel.measuring and panel.size.width and screen.size.width == size[0]:
+                    break
+            for slider in sliders:  # the scores the reservations at 120 were made with
+                slider.value = 1
+            await pilot.pause()
+            assert not seen and not cut(), seen[:3]
+            if size == (84, 30):
+                assert heights() != wide  # narrower: more lines for the long texts
+        assert heights() == wide  # back at 120: what was reserved there, no more

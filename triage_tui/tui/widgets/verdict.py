@@ -152,11 +152,11 @@ class VerdictPanel(Vertical):
         self._band.total = ev.total
         width = self._texts["why"].content_size.width
         if width and width != self._measured:  # laid out at a new width
+            # Measure again, at this width. Until that lands the lines reserved at the
+            # last width stay (a text that needs more grows them), and the measurement
+            # sets them exactly: one new layout, not one to shrink and one to grow again.
             self._measured = width
-            self._reserved = dict(self.RESERVED)
-            for text in self._texts.values():
-                text.styles.min_height = None  # back to the stylesheet's
-            self._measured_for = ()  # measure again, at this width
+            self._measured_for = self._applied = ()
         shape = _shape(draft, self.today())
         if width and shape != self._measured_for:  # new width, or a new kind of case
             self._measured_for = shape
