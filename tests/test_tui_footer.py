@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
@@ -75,3 +77,20 @@ async def test_assess_footer_is_not_rebuilt_between_sliders(tmp_path: Path) -> N
             await pilot.pause(0.05)
         assert isinstance(app.focused, Slider) and app.focused.value == 5
         assert keys(footer) == before
+
+
+@pytest.mark.parametrize("width", [84, 90, 98, 100, 109, 110, 120])
+@asynctest
+async def test_the_palette_hint_never_covers_a_key(tmp_path: Path, width: int) -> None:
+    """At any width the assess footer shows its palette hint only beside every key: at
+    84–98 columns the hint used to cover the last ones ("f5 To▏^p palette")."""
+    app = make_app(db_path=tmp_path / "h.json", settings=Settings())
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.pause()
+        keys = [k for k in app.screen.query("FooterKey") if k.display]
+        hint = [k for k in keys if k.has_class("-command-palette")]
+        others = [k for k in keys if not k.has_class("-command-palette")]
+        assert others
+        if hint:
+            assert max(k.region.right for k in others) <= hint[0].region.x
+        assert bool(hint) == (width >= 100)
