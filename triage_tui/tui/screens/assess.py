@@ -105,8 +105,9 @@ def _compact_footer(width: int) -> bool:
 
 
 def _palette_hint(width: int) -> bool:
-    # Shown when every compact key fits beside it (at 99 columns and more); narrower,
-    # the hint covered the last keys (ctrl+p still works and is listed in F1 help).
+    # Shown only where every compact key fits beside it with a space between (from 100
+    # columns; at 99 they touch); narrower, the hint covered the last keys (ctrl+p still
+    # works and is listed in F1 help).
     return width >= 100
 
 
